@@ -1,0 +1,40 @@
+// Shared Jest settings: native ESM (the NestJS 12 packages are ESM-only) with SWC transpiling
+// TypeScript, legacy decorators and decorator metadata, which Nest's dependency injection needs.
+/** @returns {import('jest').Config} */
+export function jestConfig(overrides = {}) {
+  return {
+    testEnvironment: 'node',
+    extensionsToTreatAsEsm: ['.ts'],
+    transform: {
+      '^.+\\.ts$': [
+        '@swc/jest',
+        {
+          jsc: {
+            target: 'es2023',
+            parser: { syntax: 'typescript', decorators: true },
+            transform: {
+              legacyDecorator: true,
+              decoratorMetadata: true,
+              useDefineForClassFields: true,
+            },
+            keepClassNames: true,
+          },
+          module: { type: 'es6' },
+          sourceMaps: 'inline',
+        },
+      ],
+    },
+    // Sources import siblings as './x.js' (NodeNext); Jest resolves the .ts file behind it.
+    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+    // Unit specs sit next to their code; integration and end-to-end specs under test/.
+    testMatch: [
+      '<rootDir>/src/**/*.spec.ts',
+      '<rootDir>/test/**/*.int-spec.ts',
+      '<rootDir>/test/**/*.e2e-spec.ts',
+    ],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    coveragePathIgnorePatterns: ['/node_modules/', '/dist/', '/test/'],
+    collectCoverageFrom: ['src/**/*.ts', '!src/**/*.spec.ts', '!src/main.ts'],
+    ...overrides,
+  };
+}

@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { loadConfigOrExit, readPackageVersion, startApp } from '@flash-sale/common';
+import { AppModule } from './app.module.js';
+import { loadOrderServiceConfig } from './config.js';
+
+const config = loadConfigOrExit(() => loadOrderServiceConfig());
+const info = { name: 'order-service', version: readPackageVersion(import.meta.url) };
+
+await startApp(AppModule.register(config, info), config, {
+  info,
+  description:
+    'Orders: Redis stock pre-deduction, durable PENDING orders, Kafka inventory requests.',
+});

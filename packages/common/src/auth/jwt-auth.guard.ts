@@ -1,0 +1,46 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ErrorCode, type Role } from '@flash-sale/contracts';
+import { DomainError } from '../errors/domain-error.js';
+import { AccessTokenService } from './access-token.service.js';
+import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.decorators.js';
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/;
+
+/**
+ * The global guard of every service: a route needs a valid Bearer token unless it is marked
+ * `@Public()`; `@Roles()` then restricts it further. Tokens are verified locally (no HTTP call).
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: AccessTokenService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) {
+      throw new DomainError(ErrorCode.Unauthorized, 'A valid Bearer access token is required');
+    }
+    try {
+      const { sub, username, role } = await this.tokens.verify(match[1]);
+      request.user = { sub, username, role };
+    } catch {
+      throw new DomainError(ErrorCode.Unauthorized, 'The access token is invalid or expired');
+    }
+
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.includes(request.user.role)) {
+      throw new DomainError(
+        ErrorCode.Forbidden,
+        'This route needs one of the roles: ' + roles.join(', '),
+      );
+    }
+    return true;
+  }
+}

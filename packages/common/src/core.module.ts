@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AuthModule } from './auth/auth.module.js';
+import { AppConfigModule } from './config/config.module.js';
+import type { BaseEnv } from './config/env.schema.js';
+import { DatabaseModule, type DatabaseModuleOptions } from './database/database.module.js';
+import { HealthController } from './health/health.controller.js';
+import {
+  ServiceInfoController,
+  SERVICE_INFO,
+  type ServiceInfo,
+} from './http/service-info.controller.js';
+import { KafkaModule } from './kafka/kafka.module.js';
+import type { KafkaModuleOptions } from './kafka/kafka.options.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { RedisModule } from './redis/redis.module.js';
+
+export interface CoreModuleOptions {
+  info: ServiceInfo;
+  config: BaseEnv;
+  database: DatabaseModuleOptions;
+  kafka: Omit<KafkaModuleOptions, 'clientId'>;
+}
+
+/**
+ * Everything a service wires the same way, in one import: validated config, logging, MySQL,
+ * Redis, Kafka, the global JWT guard, `GET /api`, `/api/health` and `/api/metrics`.
+ */
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreModuleOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      global: true,
+      imports: [
+        AppConfigModule.forRoot(options.config),
+        LoggingModule.forRoot(options.info.name),
+        DatabaseModule.forRoot(options.database),
+        RedisModule,
+        KafkaModule.forRoot({ clientId: options.info.name, ...options.kafka }),
+        AuthModule,
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [ServiceInfoController, HealthController, MetricsController],
+      providers: [{ provide: SERVICE_INFO, useValue: options.info }, MetricsService],
+      exports: [MetricsService, SERVICE_INFO],
+    };
+  }
+}

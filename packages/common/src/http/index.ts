@@ -1,0 +1,3 @@
+export * from './create-app.js';
+export * from './request-id.js';
+export * from './service-info.controller.js';

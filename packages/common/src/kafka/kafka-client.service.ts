@@ -1,0 +1,225 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Admin, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import {
+  deadLetterTopicOf,
+  KafkaHeaders,
+  messageSchemas,
+  type MessageOf,
+  type Topic,
+} from '@flash-sale/contracts';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { BaseEnv } from '../config/env.schema.js';
+import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
+
+/** A message to publish: the value is checked against the topic's schema before it is sent. */
+export interface OutgoingMessage<T extends Topic> {
+  key: string;
+  value: MessageOf<T>;
+  requestId?: string;
+}
+
+/** A raw message for the dead-letter topic: what was received and why it was refused. */
+export interface DeadLetter {
+  sourceTopic: string;
+  partition: number;
+  offset: bigint;
+  key: string | null;
+  value: string | null;
+  error: string;
+  requestId?: string;
+}
+
+const TOPIC_ALREADY_EXISTS = 36;
+
+function isTopicExistsError(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const visit = (e: unknown): boolean => {
+    if (!e || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const err = e as {
+      errorCode?: number;
+      apiCode?: number;
+      errors?: unknown[];
+      response?: unknown;
+      message?: string;
+    };
+    if (err.apiCode === TOPIC_ALREADY_EXISTS || err.errorCode === TOPIC_ALREADY_EXISTS) return true;
+    if (typeof err.message === 'string' && /already exists/i.test(err.message)) return true;
+    return (err.errors ?? []).some(visit) || visit(err.response);
+  };
+  return visit(error);
+}
+
+/**
+ * The service's connection to Kafka: an idempotent producer (acks=all, keyed) and an admin client
+ * that creates the service's topics at start-up. Start-up does not wait for Kafka: topics are
+ * ensured in the background, with retries, and health reports Kafka down meanwhile.
+ */
+@Injectable()
+export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(KafkaClient.name);
+  private readonly producer: Producer<string, string, string, string>;
+  private readonly admin: Admin;
+  private topicsReady: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
+    @Inject(APP_CONFIG) private readonly config: BaseEnv,
+  ) {
+    const common = {
+      clientId: options.clientId,
+      bootstrapBrokers: config.KAFKA_BROKER,
+      // Fail a single request fast; the callers own the retry policy.
+      timeout: 5_000,
+      retries: 3,
+      retryDelay: 250,
+    };
+    this.producer = new Producer({
+      ...common,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      serializers: stringSerializers,
+      autocreateTopics: false,
+    });
+    this.admin = new Admin(common);
+  }
+
+  onModuleInit(): void {
+    this.topicsReady = this.ensureTopicsWithRetry();
+    // Errors are retried inside; this only guards against an unhandled rejection.
+    this.topicsReady.catch(() => undefined);
+  }
+
+  /** Resolves once the service's topics exist (retrying while Kafka is unreachable). */
+  whenTopicsReady(): Promise<void> {
+    return this.topicsReady ?? Promise.resolve();
+  }
+
+  /** The broker list this client talks to. */
+  get brokers(): string[] {
+    return this.config.KAFKA_BROKER;
+  }
+
+  /**
+   * Publishes messages to `topic`, keyed, with the request id as a header. Each value is validated
+   * against the topic's schema first: an invalid message is a bug and is never sent.
+   */
+  async publish<T extends Topic>(topic: T, messages: OutgoingMessage<T>[]): Promise<void> {
+    if (messages.length === 0) return;
+    const schema = messageSchemas[topic];
+    await this.producer.send({
+      messages: messages.map((m) => ({
+        topic,
+        key: m.key,
+        value: JSON.stringify(schema.parse(m.value)),
+        headers: requestIdHeader(m.requestId),
+      })),
+    });
+  }
+
+  /** Sends refused messages to their topic's dead-letter topic, with the reason in headers. */
+  async deadLetter(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.producer.send({
+      messages: letters.map((l) => ({
+        topic: deadLetterTopicOf(l.sourceTopic),
+        key: l.key ?? undefined,
+        value: l.value ?? '',
+        headers: {
+          [KafkaHeaders.DeadLetterError]: l.error.slice(0, 4_000),
+          [KafkaHeaders.DeadLetterSourceTopic]: l.sourceTopic,
+          [KafkaHeaders.DeadLetterSourcePartition]: String(l.partition),
+          [KafkaHeaders.DeadLetterSourceOffset]: l.offset.toString(),
+          ...requestIdHeader(l.requestId),
+        },
+      })),
+    });
+  }
+
+  /** Publishes a raw string value, bypassing validation. For tests and the DLQ replay tool only. */
+  async publishRaw(
+    topic: string,
+    key: string | undefined,
+    value: string,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    await this.producer.send({ messages: [{ topic, key, value, headers }] });
+  }
+
+  /** Fetches cluster metadata within `timeoutMs`; throws when the broker does not answer. */
+  async ping(timeoutMs = 2_000): Promise<{ brokers: number }> {
+    const metadata = await withTimeout(
+      this.admin.metadata({ topics: [], forceUpdate: true }),
+      timeoutMs,
+      `Kafka did not answer within ${timeoutMs} ms`,
+    );
+    return { brokers: metadata.brokers.size };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([this.producer.close(), this.admin.close()]);
+  }
+
+  private async ensureTopicsWithRetry(): Promise<void> {
+    let delay = 500;
+    for (;;) {
+      try {
+        await this.ensureTopics();
+        return;
+      } catch (error) {
+        if (this.closed) return;
+        this.logger.warn(
+          `Kafka topics not ready yet (${(error as Error).message}); retrying in ${delay} ms`,
+        );
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const wanted = this.options.topics.flatMap((t) => [t, deadLetterTopicOf(t)]);
+    const metadata = await this.admin.metadata({ topics: [], forceUpdate: true });
+    const existing = new Set(await this.admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t));
+    for (const topic of missing) {
+      try {
+        await this.admin.createTopics({
+          topics: [topic],
+          partitions: this.config.KAFKA_TOPIC_PARTITIONS,
+          replicas: Math.min(3, metadata.brokers.size),
+        });
+        this.logger.log(
+          `created topic ${topic} (${this.config.KAFKA_TOPIC_PARTITIONS} partitions)`,
+        );
+      } catch (error) {
+        // Another instance may have created it between our listing and our request.
+        if (!isTopicExistsError(error)) throw error;
+      }
+    }
+  }
+}
+
+function requestIdHeader(requestId: string | undefined): Record<string, string> {
+  return requestId ? { [KafkaHeaders.RequestId]: requestId } : {};
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,280 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { Consumer, stringDeserializers, type Message } from '@platformatic/kafka';
+import { KafkaHeaders, messageSchemas, type Topic } from '@flash-sale/contracts';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { BaseEnv } from '../config/env.schema.js';
+import { KafkaClient, sleep, type DeadLetter } from './kafka-client.service.js';
+import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from './kafka-handler.js';
+import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
+
+type RawMessage = Message<string, string, string, string>;
+
+/** Result of checking one raw message against its topic's schema. */
+export type ParsedMessage =
+  { ok: true; message: ConsumedMessage<unknown> } | { ok: false; letter: DeadLetter };
+
+/** Parses a raw Kafka record as JSON and validates it against its topic's contract. */
+export function parseMessage(
+  raw: Pick<RawMessage, 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'headers'>,
+): ParsedMessage {
+  const requestId = raw.headers.get(KafkaHeaders.RequestId) ?? undefined;
+  const refuse = (error: string): ParsedMessage => ({
+    ok: false,
+    letter: {
+      sourceTopic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      key: raw.key ?? null,
+      value: raw.value ?? null,
+      error,
+      requestId,
+    },
+  });
+  const schema = (messageSchemas as Record<string, (typeof messageSchemas)[Topic]>)[raw.topic];
+  if (!schema) return refuse(`no schema for topic ${raw.topic}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.value ?? '');
+  } catch (error) {
+    return refuse(`value is not JSON: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    return refuse(
+      result.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; '),
+    );
+  }
+  return {
+    ok: true,
+    message: {
+      topic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      key: raw.key ?? null,
+      value: result.data,
+      requestId,
+    },
+  };
+}
+
+/**
+ * Runs the service's consumer group over the topics that have a `@ConsumesTopic` handler.
+ *
+ * For each fetched batch: invalid messages go to `<topic>.dlq`; valid ones go to their handler;
+ * only when both succeeded are the offsets committed. A failing handler is retried with backoff
+ * (never skipped), so handlers must be idempotent. On shutdown the batch in hand is finished, its
+ * offsets committed, and the group left.
+ */
+@Injectable()
+export class KafkaConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(KafkaConsumerService.name);
+  private readonly handlers = new Map<string, KafkaBatchHandler<Topic>>();
+  private consumer: Consumer<string, string, string, string> | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private markConsuming!: () => void;
+  private readonly consuming = new Promise<void>((resolve) => (this.markConsuming = resolve));
+
+  constructor(
+    @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
+    @Inject(APP_CONFIG) private readonly config: BaseEnv,
+    private readonly client: KafkaClient,
+    private readonly discovery: DiscoveryService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: ConsumesTopic.KEY })) {
+      const topic = this.discovery.getMetadataByDecorator(ConsumesTopic, wrapper);
+      const instance = wrapper.instance as KafkaBatchHandler<Topic> | undefined;
+      if (!topic || !instance) continue;
+      if (this.handlers.has(topic)) throw new Error(`two handlers for topic ${topic}`);
+      this.handlers.set(topic, instance);
+    }
+    if (this.handlers.size === 0) return;
+    this.running = true;
+    this.loop = this.runForever();
+  }
+
+  /** Resolves once the group is joined and the stream is open (first time only). */
+  whenConsuming(): Promise<void> {
+    return this.consuming;
+  }
+
+  /** Topics this service consumes. */
+  get topics(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async runForever(): Promise<void> {
+    let delay = 500;
+    while (this.running) {
+      try {
+        await this.client.whenTopicsReady();
+        await this.consumeUntilStopped();
+        delay = 500;
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.error({ err: error }, `consumer failed; restarting in ${delay} ms`);
+        await this.interruptibleSleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      } finally {
+        await this.closeConsumer();
+      }
+    }
+  }
+
+  private async consumeUntilStopped(): Promise<void> {
+    this.consumer = new Consumer({
+      clientId: this.options.clientId,
+      groupId: this.options.groupId,
+      bootstrapBrokers: this.config.KAFKA_BROKER,
+      deserializers: stringDeserializers,
+      autocommit: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 15_000,
+      maxWaitTime: 200,
+      timeout: 5_000,
+    });
+    const stream = await this.consumer.consume({
+      topics: this.topics,
+      mode: 'committed',
+      fallbackMode: this.options.startFrom ?? 'earliest',
+      autocommit: false,
+    });
+    this.markConsuming();
+    this.logger.log(`consuming ${this.topics.join(', ')} as group ${this.options.groupId}`);
+
+    // Flowing mode with pause/resume: messages are buffered as they arrive and handed over in
+    // batches of what is there. (Pulling with read() until null stalled the client's fetch loop.)
+    const max = this.options.maxBatchSize ?? 500;
+    const buffer: RawMessage[] = [];
+    let failure: Error | undefined;
+    let notify: (() => void) | undefined;
+    const signal = () => {
+      const resolve = notify;
+      notify = undefined;
+      resolve?.();
+    };
+    stream.on('data', (message: RawMessage) => {
+      buffer.push(message);
+      if (buffer.length >= max) stream.pause();
+      signal();
+    });
+    stream.on('error', (error: Error) => {
+      failure = error;
+      signal();
+    });
+    stream.on('close', signal);
+
+    while (this.running) {
+      if (failure) throw failure;
+      if (buffer.length === 0) {
+        if (stream.destroyed) throw new Error('consumer stream closed');
+        await new Promise<void>((resolve) => {
+          notify = resolve;
+          this.wake = signal;
+        });
+        continue;
+      }
+      const batch = buffer.splice(0, max);
+      if (stream.isPaused()) stream.resume();
+      await this.processWithRetry(batch);
+    }
+  }
+
+  /** Dead-letters invalid messages, hands valid ones to their handler, then commits. */
+  private async processWithRetry(batch: RawMessage[]): Promise<void> {
+    let delay = this.options.retryInitialDelayMs ?? 100;
+    const maxDelay = this.options.retryMaxDelayMs ?? 5_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.process(batch);
+        await commitLastOfEachPartition(batch);
+        return;
+      } catch (error) {
+        // Not committing on shutdown is safe: the batch is redelivered to whoever owns it next.
+        if (!this.running) throw error;
+        this.logger.error(
+          { err: error },
+          `batch of ${batch.length} failed (attempt ${attempt}); retrying in ${delay} ms`,
+        );
+        await this.interruptibleSleep(delay);
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    }
+  }
+
+  private async process(batch: RawMessage[]): Promise<void> {
+    const letters: DeadLetter[] = [];
+    const byTopic = new Map<string, ConsumedMessage<unknown>[]>();
+    for (const raw of batch) {
+      const parsed = parseMessage(raw);
+      if (!parsed.ok) {
+        letters.push(parsed.letter);
+        continue;
+      }
+      const list = byTopic.get(raw.topic) ?? [];
+      list.push(parsed.message);
+      byTopic.set(raw.topic, list);
+    }
+    if (letters.length > 0) {
+      await this.client.deadLetter(letters);
+      for (const l of letters) {
+        this.logger.warn(`dead-lettered ${l.sourceTopic}[${l.partition}]@${l.offset}: ${l.error}`);
+      }
+    }
+    for (const [topic, messages] of byTopic) {
+      const handler = this.handlers.get(topic);
+      if (!handler) throw new Error(`no handler for topic ${topic}`);
+      await handler.handle(messages as Parameters<typeof handler.handle>[0]);
+    }
+  }
+
+  private async interruptibleSleep(ms: number): Promise<void> {
+    await Promise.race([sleep(ms), new Promise<void>((resolve) => (this.wake = resolve))]);
+  }
+
+  private async closeConsumer(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (!consumer) return;
+    try {
+      await new Promise<void>((resolve, reject) =>
+        consumer.close(true, (error) => (error ? reject(error) : resolve())),
+      );
+    } catch (error) {
+      this.logger.warn(`closing the consumer: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Committing a message commits its offset + 1 for its partition, so the last one is enough. */
+async function commitLastOfEachPartition(batch: RawMessage[]): Promise<void> {
+  const last = new Map<string, RawMessage>();
+  for (const message of batch) last.set(`${message.topic}:${message.partition}`, message);
+  await Promise.all(
+    [...last.values()].map(
+      (m) =>
+        new Promise<void>((resolve, reject) => {
+          // With a callback, commit returns nothing; the callback settles the promise.
+          void m.commit((error) => (error ? reject(error) : resolve()));
+        }),
+    ),
+  );
+}

@@ -1,0 +1,2 @@
+export * from './metrics.controller.js';
+export * from './metrics.service.js';

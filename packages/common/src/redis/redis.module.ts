@@ -1,0 +1,39 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { BaseEnv } from '../config/env.schema.js';
+
+/** Injection token of the service's ioredis client. */
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+/** Injects the shared ioredis client. */
+export const InjectRedis = () => Inject(REDIS_CLIENT);
+
+/** One ioredis connection per service (ioredis pipelines concurrent commands on it). */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS_CLIENT,
+      inject: [APP_CONFIG],
+      useFactory: (config: BaseEnv) =>
+        new Redis({
+          host: config.REDIS_HOST,
+          port: config.REDIS_PORT,
+          password: config.REDIS_PASSWORD,
+          // A command waits at most one reconnect, so callers see errors instead of hanging.
+          maxRetriesPerRequest: 1,
+          connectTimeout: 2_000,
+          retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+        }),
+    },
+  ],
+  exports: [REDIS_CLIENT],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

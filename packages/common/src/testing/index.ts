@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import type { DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { BaseEnv } from '../config/env.schema.js';
+import { createApp } from '../http/create-app.js';
+import type { ServiceInfo } from '../http/service-info.controller.js';
+
+/**
+ * Builds a service exactly as `main.ts` does, ready for `supertest(app.getHttpServer())` without
+ * opening a port. The caller closes it.
+ */
+export async function createTestApp(
+  module: DynamicModule,
+  config: BaseEnv,
+  info: ServiceInfo,
+): Promise<NestFastifyApplication> {
+  const app = await createApp(module, config, { info, description: `${info.name} (test)` });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/** What a process printed and how it ended. */
+export interface ProcessOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node <script>` with exactly `env` (plus PATH) and returns how it ended; kills it after
+ * `timeoutMs`. For start-up tests that expect a refusal.
+ */
+export function runNode(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<ProcessOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Polls `check` until it returns a value other than `undefined`, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(
+    `condition not met within ${timeoutMs} ms${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
+  );
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { INestApplicationContext } from '@nestjs/common';
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
+import {
+  deadLetterTopicOf,
+  KafkaHeaders,
+  Topics,
+  type InventoryRestore,
+} from '@flash-sale/contracts';
+import {
+  AppConfigModule,
+  baseEnvSchema,
+  ConsumesTopic,
+  KafkaClient,
+  KafkaConsumerService,
+  KafkaModule,
+  loadConfig,
+  type ConsumedMessage,
+  type KafkaBatchHandler,
+} from '../src/index.js';
+import { eventually } from '../src/testing/index.js';
+
+/**
+ * Runs the shared Kafka wiring against the real broker (scripts/infra.sh up). The handler under
+ * test consumes `inventory-restore` in a fresh consumer group that starts at the latest offset,
+ * so it only sees what this test publishes.
+ */
+const config = loadConfig(baseEnvSchema({ port: 0, database: 'unused' }), { env: process.env });
+
+@ConsumesTopic(Topics.InventoryRestore)
+@Injectable()
+class RecordingHandler implements KafkaBatchHandler<typeof Topics.InventoryRestore> {
+  readonly seen: ConsumedMessage<InventoryRestore>[] = [];
+  /** Order ids whose first delivery should fail once. */
+  readonly failOnce = new Set<string>();
+
+  handle(batch: ConsumedMessage<InventoryRestore>[]): Promise<void> {
+    this.seen.push(...batch);
+    for (const message of batch) {
+      if (this.failOnce.delete(message.value.orderId)) {
+        return Promise.reject(new Error(`simulated failure for ${message.value.orderId}`));
+      }
+    }
+    return Promise.resolve();
+  }
+}
+
+@Module({ providers: [RecordingHandler] })
+class HandlerModule {}
+
+function restoreMessage(orderId = randomUUID()): InventoryRestore {
+  return {
+    schemaVersion: 1,
+    messageId: randomUUID(),
+    orderId,
+    productId: 'SKU-KAFKA-TEST',
+    quantity: 1,
+    requestedAt: new Date().toISOString(),
+  };
+}
+
+describe('Kafka wiring (real broker)', () => {
+  let app: INestApplicationContext;
+  let kafka: KafkaClient;
+  let handler: RecordingHandler;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppConfigModule.forRoot(config),
+        KafkaModule.forRoot({
+          clientId: 'common-kafka-test',
+          groupId: `common-kafka-test-${randomUUID()}`,
+          topics: Object.values(Topics),
+          startFrom: 'latest',
+          retryInitialDelayMs: 50,
+        }),
+        HandlerModule,
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    kafka = app.get(KafkaClient);
+    handler = app.get(RecordingHandler);
+    await kafka.whenTopicsReady();
+    await app.get(KafkaConsumerService).whenConsuming();
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('creates the topics with several partitions and their dead-letter topics', async () => {
+    const admin = (await import('@platformatic/kafka')).Admin;
+    const client = new admin({
+      clientId: 'common-kafka-test-admin',
+      bootstrapBrokers: config.KAFKA_BROKER,
+    });
+    try {
+      const metadata = await client.metadata({
+        topics: [Topics.InventoryRestore, deadLetterTopicOf(Topics.InventoryRestore)],
+      });
+      expect(metadata.topics.get(Topics.InventoryRestore)?.partitionsCount).toBeGreaterThan(1);
+      expect(metadata.topics.has(deadLetterTopicOf(Topics.InventoryRestore))).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('delivers a published message, keyed, with its request id', async () => {
+    const message = restoreMessage();
+    const requestId = `req-${randomUUID()}`;
+    await kafka.publish(Topics.InventoryRestore, [
+      { key: message.productId, value: message, requestId },
+    ]);
+
+    const received = await eventually(() =>
+      handler.seen.find((m) => m.value.orderId === message.orderId),
+    );
+    expect(received.value).toEqual(message);
+    expect(received.key).toBe(message.productId);
+    expect(received.requestId).toBe(requestId);
+  });
+
+  it('refuses to publish a message that breaks the contract', async () => {
+    const invalid = { ...restoreMessage(), quantity: 0 };
+    await expect(
+      kafka.publish(Topics.InventoryRestore, [{ key: 'x', value: invalid }]),
+    ).rejects.toThrow();
+  });
+
+  it('dead-letters an invalid message with the error and goes on with the next valid one', async () => {
+    const poisonKey = `poison-${randomUUID()}`;
+    const next = restoreMessage();
+    await kafka.publishRaw(
+      Topics.InventoryRestore,
+      poisonKey,
+      '{"schemaVersion":1,"orderId":"not-a-uuid"',
+    );
+    await kafka.publishRaw(
+      Topics.InventoryRestore,
+      poisonKey,
+      JSON.stringify({ ...restoreMessage(), quantity: -3 }),
+    );
+    await kafka.publish(Topics.InventoryRestore, [{ key: poisonKey, value: next }]);
+
+    await eventually(() => handler.seen.find((m) => m.value.orderId === next.orderId));
+    expect(handler.seen.filter((m) => m.key === poisonKey)).toHaveLength(1);
+
+    const letters = await readDeadLetters(deadLetterTopicOf(Topics.InventoryRestore), poisonKey, 2);
+    expect(letters.map((l) => l.headers.get(KafkaHeaders.DeadLetterSourceTopic))).toEqual([
+      Topics.InventoryRestore,
+      Topics.InventoryRestore,
+    ]);
+    expect(letters[0]?.headers.get(KafkaHeaders.DeadLetterError)).toMatch(/not JSON/);
+    expect(letters[1]?.headers.get(KafkaHeaders.DeadLetterError)).toMatch(/quantity/);
+    expect(letters[1]?.value).toContain('"quantity":-3');
+  }, 30_000);
+
+  it('hands a message whose handler threw to the handler again', async () => {
+    const message = restoreMessage();
+    handler.failOnce.add(message.orderId);
+    await kafka.publish(Topics.InventoryRestore, [{ key: message.productId, value: message }]);
+
+    const deliveries = await eventually(() => {
+      const seen = handler.seen.filter((m) => m.value.orderId === message.orderId);
+      return seen.length >= 2 ? seen : undefined;
+    });
+    expect(deliveries[0]?.offset).toBe(deliveries[1]?.offset);
+    expect(handler.failOnce.has(message.orderId)).toBe(false);
+  }, 30_000);
+});
+
+/** Reads a dead-letter topic from the start until `count` letters with `key` are found. */
+async function readDeadLetters(topic: string, key: string, count: number) {
+  const consumer = new Consumer({
+    clientId: 'common-kafka-test-dlq',
+    groupId: `common-kafka-test-dlq-${randomUUID()}`,
+    bootstrapBrokers: config.KAFKA_BROKER,
+    deserializers: stringDeserializers,
+    maxWaitTime: 200,
+  });
+  const found: { value: string; headers: Map<string, string> }[] = [];
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+  stream.on('data', (m: { key: string; value: string; headers: Map<string, string> }) => {
+    if (m.key === key) found.push({ value: m.value, headers: m.headers });
+  });
+  try {
+    await eventually(() => (found.length >= count ? true : undefined), 20_000, 100);
+    return found;
+  } finally {
+    await stream.close();
+    await new Promise<void>((resolve, reject) =>
+      consumer.close(true, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+}

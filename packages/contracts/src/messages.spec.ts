@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import {
+  InventoryFailureReason,
+  inventoryRequestSchema,
+  inventoryResponseSchema,
+  messageSchemas,
+} from './messages.js';
+import { Topics, deadLetterTopicOf } from './topics.js';
+
+const validRequest = () => ({
+  schemaVersion: 1,
+  messageId: randomUUID(),
+  orderId: randomUUID(),
+  userId: '42',
+  productId: 'SKU-1',
+  quantity: 2,
+  requestedAt: new Date().toISOString(),
+});
+
+describe('inventoryRequestSchema', () => {
+  it('accepts a well-formed request', () => {
+    expect(inventoryRequestSchema.safeParse(validRequest()).success).toBe(true);
+  });
+
+  it.each([
+    ['an unknown schema version', { schemaVersion: 2 }],
+    ['a zero quantity', { quantity: 0 }],
+    ['a fractional quantity', { quantity: 1.5 }],
+    ['a quantity sent as a string', { quantity: '2' }],
+    ['a product id with a space', { productId: 'SKU 1' }],
+    ['a product id of 65 characters', { productId: 'x'.repeat(65) }],
+    ['an order id that is not a UUID', { orderId: 'order-1' }],
+    ['a user id that is not decimal', { userId: 'abc' }],
+    ['a timestamp that is not ISO 8601', { requestedAt: 'yesterday' }],
+    ['an unknown field', { extra: true }],
+  ])('refuses %s', (_label, change) => {
+    expect(inventoryRequestSchema.safeParse({ ...validRequest(), ...change }).success).toBe(false);
+  });
+});
+
+describe('inventoryResponseSchema', () => {
+  const base = {
+    schemaVersion: 1,
+    orderId: randomUUID(),
+    productId: 'SKU-1',
+    quantity: 1,
+    processedAt: new Date().toISOString(),
+  };
+
+  it('accepts a success without a reason and a failure with one', () => {
+    expect(inventoryResponseSchema.safeParse({ ...base, success: true }).success).toBe(true);
+    expect(
+      inventoryResponseSchema.safeParse({
+        ...base,
+        success: false,
+        reason: InventoryFailureReason.InsufficientStock,
+      }).success,
+    ).toBe(true);
+  });
+
+  it('refuses a failure without a reason and a success with one', () => {
+    expect(inventoryResponseSchema.safeParse({ ...base, success: false }).success).toBe(false);
+    expect(
+      inventoryResponseSchema.safeParse({
+        ...base,
+        success: true,
+        reason: InventoryFailureReason.ProductNotFound,
+      }).success,
+    ).toBe(false);
+  });
+});
+
+describe('topics', () => {
+  it('has a schema for every topic', () => {
+    for (const topic of Object.values(Topics)) {
+      expect(messageSchemas[topic]).toBeDefined();
+    }
+  });
+
+  it('names the dead-letter topic after its source', () => {
+    expect(deadLetterTopicOf(Topics.InventoryRequest)).toBe('inventory-request.dlq');
+  });
+});

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { orderIdSchema, productIdSchema, quantitySchema, userIdSchema } from './identifiers.js';
+import { Topics, type Topic } from './topics.js';
+
+/**
+ * Every message carries `schemaVersion`; a consumer refuses (dead-letters) a version it does not
+ * know instead of guessing. Bump it together with a schema change that old consumers cannot read.
+ */
+const schemaVersion = z.literal(1);
+const isoTimestamp = z.iso.datetime({ offset: true });
+
+/** Why inventory-service refused a deduction. */
+export const InventoryFailureReason = {
+  ProductNotFound: 'PRODUCT_NOT_FOUND',
+  InsufficientStock: 'INSUFFICIENT_STOCK',
+} as const;
+export type InventoryFailureReason =
+  (typeof InventoryFailureReason)[keyof typeof InventoryFailureReason];
+
+/** `inventory-request`: deduct `quantity` of `productId` for `orderId` (idempotent per orderId). */
+export const inventoryRequestSchema = z.strictObject({
+  schemaVersion,
+  messageId: z.uuid(),
+  orderId: orderIdSchema,
+  userId: userIdSchema,
+  productId: productIdSchema,
+  quantity: quantitySchema,
+  requestedAt: isoTimestamp,
+});
+export type InventoryRequest = z.infer<typeof inventoryRequestSchema>;
+
+/** `inventory-response`: the recorded outcome of one order's deduction. */
+export const inventoryResponseSchema = z
+  .strictObject({
+    schemaVersion,
+    orderId: orderIdSchema,
+    productId: productIdSchema,
+    quantity: quantitySchema,
+    success: z.boolean(),
+    reason: z
+      .enum([InventoryFailureReason.ProductNotFound, InventoryFailureReason.InsufficientStock])
+      .optional(),
+    processedAt: isoTimestamp,
+  })
+  .refine((m) => m.success === (m.reason === undefined), {
+    message: 'a failed outcome carries a reason, a successful one does not',
+    path: ['reason'],
+  });
+export type InventoryResponse = z.infer<typeof inventoryResponseSchema>;
+
+/**
+ * `inventory-restore`: put a cancelled order's units back into the stock of record. Idempotent per
+ * orderId, and only effective for an order whose deduction succeeded.
+ */
+export const inventoryRestoreSchema = z.strictObject({
+  schemaVersion,
+  messageId: z.uuid(),
+  orderId: orderIdSchema,
+  productId: productIdSchema,
+  quantity: quantitySchema,
+  requestedAt: isoTimestamp,
+});
+export type InventoryRestore = z.infer<typeof inventoryRestoreSchema>;
+
+/** The schema that validates each topic's messages. */
+export const messageSchemas = {
+  [Topics.InventoryRequest]: inventoryRequestSchema,
+  [Topics.InventoryResponse]: inventoryResponseSchema,
+  [Topics.InventoryRestore]: inventoryRestoreSchema,
+} as const satisfies Record<Topic, z.ZodType>;
+
+/** The message type of a topic. */
+export type MessageOf<T extends Topic> = z.infer<(typeof messageSchemas)[T]>;

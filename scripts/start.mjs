@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `npm start`: installs what is missing, brings up MariaDB/Redis/Kafka, builds, and runs the three
+// services in the foreground with prefixed logs. Ctrl-C stops the services (the infrastructure
+// keeps running; `npm run infra:down` stops Kafka).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT, SERVICES, setUp, step } from './lib/setup.mjs';
+
+const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m'];
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const HEALTH_TIMEOUT_MS = 90_000;
+
+function prefixLines(stream, label, index, target) {
+  const tag = useColor ? `${COLORS[index % COLORS.length]}[${label}]\x1b[0m ` : `[${label}] `;
+  createInterface({ input: stream }).on('line', (line) => target.write(`${tag}${line}\n`));
+}
+
+async function waitHealthy(service) {
+  const url = `http://127.0.0.1:${service.port}/api/health`;
+  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+      if (res.status === 200) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+async function main() {
+  await setUp();
+
+  step('Starting user-service, order-service and inventory-service');
+  const children = SERVICES.map((service, index) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+      cwd: join(ROOT, service.dir),
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    prefixLines(child.stdout, service.name, index, process.stdout);
+    prefixLines(child.stderr, service.name, index, process.stderr);
+    return { service, child, exited: false };
+  });
+
+  let stopping = false;
+  const stopAll = async (exitCode) => {
+    if (stopping) return;
+    stopping = true;
+    step('Stopping the services');
+    for (const c of children) if (!c.exited) c.child.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      for (const c of children) if (!c.exited) c.child.kill('SIGKILL');
+    }, 15_000);
+    await Promise.all(
+      children.map((c) => (c.exited ? null : new Promise((r) => c.child.once('exit', r)))),
+    );
+    clearTimeout(killer);
+    process.exit(exitCode);
+  };
+
+  for (const c of children) {
+    c.child.on('exit', (code, signal) => {
+      c.exited = true;
+      if (!stopping) {
+        process.stderr.write(`${c.service.name} exited (${signal ?? code}); stopping the others\n`);
+        void stopAll(1);
+      }
+    });
+  }
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const healthy = await Promise.all(SERVICES.map(waitHealthy));
+  if (stopping) return;
+  const lines = SERVICES.map(
+    (s, i) =>
+      `  ${s.name.padEnd(18)} http://localhost:${s.port}/api   docs: http://localhost:${s.port}/api/docs   ${healthy[i] ? 'healthy' : 'NOT HEALTHY: see its log lines and /api/health'}`,
+  );
+  step(`Services are up (Ctrl-C stops them):\n${lines.join('\n')}`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start failed: ${error.message}\n`);
+  process.exit(error.exitCode ?? 1);
+});

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// `npm test`: the same set-up as `npm start` (dependencies, infrastructure, build), then every
+// test of every package: unit, integration (real Kafka/Redis/MariaDB) and end-to-end suites.
+// Prints one summary line "N passed, N failed" and exits non-zero if anything failed.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, run, setUp, step } from './lib/setup.mjs';
+
+const WORKSPACES = [
+  'packages/contracts',
+  'packages/common',
+  'user-service',
+  'inventory-service',
+  'order-service',
+];
+const SUITES = ['test', 'test:integration', 'test:e2e'];
+
+async function main() {
+  await setUp();
+  const resultsDir = join(ROOT, '.cache', 'test-results');
+  rmSync(resultsDir, { recursive: true, force: true });
+  mkdirSync(resultsDir, { recursive: true });
+
+  const failures = [];
+  let passed = 0;
+  let failed = 0;
+  for (const workspace of WORKSPACES) {
+    const scripts =
+      JSON.parse(readFileSync(join(ROOT, workspace, 'package.json'), 'utf8')).scripts ?? {};
+    for (const suite of SUITES) {
+      if (!scripts[suite]) continue;
+      const output = join(
+        resultsDir,
+        `${workspace.replace('/', '_')}.${suite.replace(':', '_')}.json`,
+      );
+      step(`${workspace}: npm run ${suite}`);
+      try {
+        await run('npm', ['run', suite, '--', '--json', `--outputFile=${output}`], {
+          cwd: join(ROOT, workspace),
+        });
+      } catch {
+        failures.push(`${workspace} ${suite}`);
+      }
+      if (existsSync(output)) {
+        const result = JSON.parse(readFileSync(output, 'utf8'));
+        passed += result.numPassedTests;
+        failed += result.numFailedTests;
+        if (result.numTotalTests === 0) failures.push(`${workspace} ${suite} ran no test`);
+      } else {
+        failures.push(`${workspace} ${suite} wrote no results`);
+      }
+    }
+  }
+
+  step(failures.length === 0 ? 'All suites passed' : `Failed: ${failures.join('; ')}`);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exit(failures.length === 0 ? 0 : 1);
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm test failed: ${error.message}\n`);
+  process.exit(error.exitCode ?? 1);
+});

@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CoreModule, type ServiceInfo } from '@flash-sale/common';
+import type { UserServiceConfig } from './config.js';
+import { migrations } from './database/migrations/index.js';
+
+@Module({})
+export class AppModule {
+  static register(config: UserServiceConfig, info: ServiceInfo): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot({
+          info,
+          config,
+          database: { entities: [], migrations },
+          kafka: { groupId: 'user-service', topics: [] },
+        }),
+      ],
+    };
+  }
+}

@@ -23,7 +23,11 @@ export function jestConfig(overrides = {}) {
           sourceMaps: 'inline',
         },
       ],
+      // @fastify/static (behind Swagger UI) require()s the ESM-only content-disposition; Jest's
+      // module loader cannot require ESM before Node 24.9, so that one package is compiled to CJS.
+      '/node_modules/content-disposition/.+\\.js$': ['@swc/jest', {}],
     },
+    transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
     // Sources import siblings as './x.js' (NodeNext); Jest resolves the .ts file behind it.
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     // Unit specs sit next to their code; integration and end-to-end specs under test/.

@@ -75,3 +75,5 @@ export async function eventually<T>(
     `condition not met within ${timeoutMs} ms${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
   );
 }
+
+export { describeOperationalEndpoints } from './operational-endpoints.js';

@@ -1,0 +1,99 @@
+import { describe, expect, it } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { runNode } from './index.js';
+
+/**
+ * The end-to-end checks every service passes: `GET /api`, health, metrics, OpenAPI, the error
+ * shape for unknown routes, malformed JSON and oversized bodies, and refusal of bad env at start.
+ */
+export function describeOperationalEndpoints(
+  serviceName: string,
+  getApp: () => NestFastifyApplication,
+  mainScript: string,
+): void {
+  describe('operational endpoints', () => {
+    const http = () => request(getApp().getHttpServer());
+
+    it('GET /api names the service', async () => {
+      const res = await http().get('/api').expect(200);
+      expect(res.body).toEqual({ service: serviceName, status: 'ok', version: expect.any(String) });
+    });
+
+    it('GET /api/health reports MySQL, Redis and Kafka up', async () => {
+      const res = await http().get('/api/health').expect(200);
+      expect(res.body.status).toBe('ok');
+      for (const part of ['database', 'redis', 'kafka']) {
+        expect(res.body.info[part].status).toBe('up');
+      }
+    });
+
+    it('GET /api/metrics serves Prometheus text with the request histogram', async () => {
+      await http().get('/api').expect(200);
+      const res = await http().get('/api/metrics').expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      expect(res.text).toContain('http_request_duration_seconds_bucket');
+      expect(res.text).toContain(`service="${serviceName}"`);
+    });
+
+    it('GET /api/docs serves the OpenAPI UI and document', async () => {
+      await http().get('/api/docs').expect(200);
+      const res = await http().get('/api/docs-json').expect(200);
+      expect(res.body.info.title).toBe(serviceName);
+    });
+
+    it('echoes a sane x-request-id and replaces a hostile one', async () => {
+      const kept = await http().get('/api').set('x-request-id', 'trace-123').expect(200);
+      expect(kept.headers['x-request-id']).toBe('trace-123');
+      const replaced = await http()
+        .get('/api')
+        .set('x-request-id', 'bad id\twith spaces')
+        .expect(200);
+      expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('answers an unknown route with 404 ROUTE_NOT_FOUND in the error shape', async () => {
+      const res = await http()
+        .get('/api/no-such-route')
+        .set('x-request-id', 'trace-404')
+        .expect(404);
+      expect(res.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: expect.any(String),
+        code: 'ROUTE_NOT_FOUND',
+        requestId: 'trace-404',
+      });
+    });
+
+    it('answers malformed JSON with 400 MALFORMED_JSON, not 500', async () => {
+      const res = await http()
+        .post('/api/no-such-route')
+        .set('content-type', 'application/json')
+        .send('{"broken": ')
+        .expect(400);
+      expect(res.body.code).toBe('MALFORMED_JSON');
+    });
+
+    it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
+      const res = await http()
+        .post('/api/no-such-route')
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ padding: 'x'.repeat(64 * 1024) }))
+        .expect(413);
+      expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+  });
+
+  describe('start-up configuration', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['DB_PORT', '-1'],
+      ['KAFKA_BROKER', ''],
+    ])('refuses %s=%j at start, naming the variable', async (name, value) => {
+      const outcome = await runNode(mainScript, { [name]: value });
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain(`${name}:`);
+    });
+  });
+}

@@ -118,7 +118,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         typeof fields.message === 'string' || Array.isArray(fields.message)
           ? (fields.message as string | string[])
           : exception.message;
-      if (status >= 500) return this.internal(requestId);
+      // A deliberate 503 (e.g. backpressure) keeps its status; other 5xx say nothing more.
+      if (status >= 500 && status !== 503) return this.internal(requestId);
       return this.body(status, code, message, requestId);
     }
     return this.internal(requestId);

@@ -1,5 +1,6 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import {
   HealthCheck,
   HealthCheckService,
@@ -31,7 +32,20 @@ export class HealthController {
   @Public()
   @Get()
   @HealthCheck()
-  check() {
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down; `error` names it' })
+  async check(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      return await this.runChecks();
+    } catch (error) {
+      // Terminus reports "down" as a 503 exception; answer with its report, not the error shape,
+      // so probes and people see which dependency failed.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse();
+    }
+  }
+
+  private runChecks() {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
       () =>

@@ -77,3 +77,4 @@ export async function eventually<T>(
 }
 
 export { describeOperationalEndpoints } from './operational-endpoints.js';
+export { describeDependencyOutages } from './dependency-outages.js';

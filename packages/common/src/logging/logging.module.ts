@@ -25,7 +25,11 @@ export class LoggingModule {
               // Fastify assigned the id already (middie copies it onto the raw request).
               genReqId: (req: IncomingMessage) =>
                 (req as IncomingMessage & { id?: string }).id ?? '',
-              autoLogging: { ignore: (req: IncomingMessage) => QUIET_ROUTES.test(req.url ?? '') },
+              // Middie strips the mount path from req.url; originalUrl keeps the full path.
+              autoLogging: {
+                ignore: (req: IncomingMessage) =>
+                  QUIET_ROUTES.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? ''),
+              },
               redact: ['req.headers.authorization', 'req.headers.cookie'],
               quietReqLogger: true,
             },

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CoreModule, type ServiceInfo } from '@flash-sale/common';
 import type { UserServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
+import { UserEntity } from './users/user.entity.js';
+import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
@@ -12,9 +14,10 @@ export class AppModule {
         CoreModule.forRoot({
           info,
           config,
-          database: { entities: [], migrations },
+          database: { entities: [UserEntity], migrations },
           kafka: { groupId: 'user-service', topics: [] },
         }),
+        UsersModule,
       ],
     };
   }

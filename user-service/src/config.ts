@@ -1,15 +1,56 @@
 import { baseEnvSchema, loadConfig } from '@flash-sale/common';
 import { z } from 'zod';
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  USERNAME_PATTERN,
+} from './users/user.constants.js';
 
-/** user-service settings: the common ones plus token lifetime and the bootstrap admin. */
+const count = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`)
+    .default(fallback);
+
+/** user-service settings: the common ones plus token lifetime, login throttling and the admin. */
 export const userServiceEnvSchema = baseEnvSchema(
   { port: 3001, database: 'user_service' },
   {
-    JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
-    ADMIN_USERNAME: z.string().optional(),
-    ADMIN_PASSWORD: z.string().optional(),
+    JWT_EXPIRES_IN_SECONDS: count(60, 86_400, 900),
+    /** Failed logins allowed per account (or unknown name) within the window, then 429. */
+    LOGIN_MAX_FAILURES_PER_USERNAME: count(1, 1_000, 5),
+    /**
+     * Failed logins allowed per client address (IPv6: per /64) within the window, then 429.
+     * Logins in flight count until they succeed, so keep it above the concurrent logins one
+     * address (a NAT, a load test) legitimately makes.
+     */
+    LOGIN_MAX_FAILURES_PER_IP: count(1, 1_000_000, 100),
+    /** Length of the throttling window; a blocked client is told to retry when it ends. */
+    LOGIN_THROTTLE_WINDOW_SECONDS: count(1, 86_400, 900),
+    ADMIN_USERNAME: z
+      .string()
+      .regex(USERNAME_PATTERN, 'must be 3-32 characters of A-Z a-z 0-9 _ . -')
+      .optional(),
+    ADMIN_PASSWORD: z
+      .string()
+      .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+      .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+      .optional(),
+    /** The admin's address when it is created; `<ADMIN_USERNAME>@admin.invalid` by default. */
+    ADMIN_EMAIL: z.email('must be an email address').max(254).optional(),
   },
-);
+).superRefine((env, ctx) => {
+  if ((env.ADMIN_USERNAME === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    const missing = env.ADMIN_USERNAME === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD';
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message: 'ADMIN_USERNAME and ADMIN_PASSWORD go together; set both or neither',
+    });
+  }
+});
 
 export type UserServiceConfig = z.infer<typeof userServiceEnvSchema>;
 

@@ -55,6 +55,11 @@ describe(JwtAuthGuard.name, () => {
     expect(request.user).toEqual(claims);
   });
 
+  it('accepts the scheme name in any case', async () => {
+    const { context } = contextFor(`bearer ${await tokens.sign(claims)}`);
+    await expect(guard.canActivate(context)).resolves.toBe(true);
+  });
+
   it.each([
     ['no header', undefined],
     ['another scheme', 'Basic abc'],

@@ -46,6 +46,17 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       LOG_LEVEL: z
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
+      /**
+       * Trust X-Forwarded-For from a proxy in front (a load balancer): `true`, the proxies'
+       * addresses/CIDRs comma-separated, or `false` (default: the socket's address). Per-client
+       * limits (login throttling) depend on it.
+       */
+      TRUST_PROXY: z
+        .string()
+        .trim()
+        .regex(/^(true|false|[0-9A-Fa-f.:/,\s]+)$/, 'must be true, false or proxy addresses')
+        .default('false')
+        .transform((v) => (v === 'true' ? true : v === 'false' ? false : v)),
       /** Largest accepted request body, in bytes; larger ones get 413. */
       BODY_LIMIT: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
       DB_HOST: nonEmpty('127.0.0.1'),

@@ -40,7 +40,9 @@ export class DatabaseModule {
             poolSize: config.DB_POOL_SIZE,
             retryAttempts: 10,
             retryDelay: 1_000,
-            logging: ['error', 'migration'],
+            // Not 'error': TypeORM would print failed queries with their parameters (password
+            // hashes, for one). Query errors reach the error filter, which logs them without.
+            logging: ['migration'],
           }),
         }),
       ],

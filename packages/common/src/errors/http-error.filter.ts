@@ -87,7 +87,10 @@ export class HttpErrorFilter implements ExceptionFilter {
     const body = this.toBody(exception, request.id);
 
     if (body.statusCode >= 500 && body.code === ErrorCode.InternalError) {
-      this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
+      this.logger.error(
+        { err: withoutQueryParameters(exception), requestId: request.id },
+        'unhandled error',
+      );
     }
     if (exception instanceof DomainError && exception.details.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(exception.details.retryAfterSeconds));
@@ -143,6 +146,17 @@ export class HttpErrorFilter implements ExceptionFilter {
       requestId,
     };
   }
+}
+
+/**
+ * A database error carries the failed query and its parameters (password hashes, tokens...);
+ * the log gets the error without them.
+ */
+function withoutQueryParameters(exception: unknown): unknown {
+  if (!(exception instanceof Error) || !('parameters' in exception)) return exception;
+  const { name, message, stack } = exception;
+  const driverCode = (exception as { driverError?: { code?: unknown } }).driverError?.code;
+  return { name, message, stack, driverCode };
 }
 
 function reasonPhrase(status: number): string {

@@ -34,6 +34,7 @@ export async function createApp(
     bodyLimit: config.BODY_LIMIT,
     genReqId: requestIdOf,
     requestIdHeader: false,
+    trustProxy: config.TRUST_PROXY,
     // Nest's adapter answers 404 for unknown routes through the error filter.
     return503OnClosing: true,
   });

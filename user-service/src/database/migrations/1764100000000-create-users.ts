@@ -1,8 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Users. `email` uses a case-insensitive collation, so the unique index makes `A@x.io` and
- * `a@x.io` the same address; the database, not a read-then-write check, enforces uniqueness.
+ * Users. The database, not a read-then-write check, enforces uniqueness, so a race of two
+ * registrations ends in one row and one duplicate-key error (named by its index, which tells the
+ * service which field was taken).
+ *
+ * `username` and `email` are ASCII with a case-insensitive collation: `Alice` and `alice` are the
+ * same user, `A@x.io` and `a@x.io` the same address. ASCII-only (the API refuses anything else)
+ * also keeps accent-folding collations from merging distinct addresses, and means the same on
+ * MySQL 8 and MariaDB. The spelling given at registration is kept for display.
  */
 export class CreateUsers1764100000000 implements MigrationInterface {
   name = 'CreateUsers1764100000000';
@@ -11,9 +17,9 @@ export class CreateUsers1764100000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE users (
         id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-        username VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-        email VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL,
-        password_hash VARCHAR(255) NOT NULL,
+        username VARCHAR(32) CHARACTER SET ascii COLLATE ascii_general_ci NOT NULL,
+        email VARCHAR(254) CHARACTER SET ascii COLLATE ascii_general_ci NOT NULL,
+        password_hash VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
         role ENUM('user', 'admin') NOT NULL DEFAULT 'user',
         created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
         updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),

@@ -1,0 +1,20 @@
+/** One counter after an increment: its value and how long until its window ends. */
+export interface AttemptCount {
+  count: number;
+  resetInMs: number;
+}
+
+/**
+ * Windowed counters of login attempts, shared by every instance of the service (Redis in
+ * production). A window starts with the first attempt and is not extended by later ones.
+ */
+export abstract class LoginAttemptCounter {
+  /** Adds one attempt to `key`, starting a window of `windowSeconds` if none is running. */
+  abstract increment(key: string, windowSeconds: number): Promise<AttemptCount>;
+
+  /** Takes one attempt back (never starting a window that outlives `windowSeconds`). */
+  abstract decrement(key: string, windowSeconds: number): Promise<void>;
+
+  /** Forgets every attempt of `key`. */
+  abstract reset(key: string): Promise<void>;
+}

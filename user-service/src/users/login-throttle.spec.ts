@@ -1,0 +1,124 @@
+import { Logger } from '@nestjs/common';
+import { DomainError } from '@flash-sale/common';
+import { ErrorCode } from '@flash-sale/contracts';
+import { InMemoryAttemptCounter, strictFake } from '../../test/support/fakes.js';
+import type { LoginAttemptCounter } from './login-attempt-counter.js';
+import { LoginThrottle, accountKeyOf, networkKeyOf } from './login-throttle.js';
+
+const config = {
+  LOGIN_MAX_FAILURES_PER_USERNAME: 3,
+  LOGIN_MAX_FAILURES_PER_IP: 5,
+  LOGIN_THROTTLE_WINDOW_SECONDS: 600,
+};
+
+function setup() {
+  const counter = new InMemoryAttemptCounter();
+  return { counter, throttle: new LoginThrottle(counter, config) };
+}
+
+async function refusalOf(promise: Promise<unknown>): Promise<DomainError> {
+  const error = await promise.then(
+    () => new Error('expected a refusal'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DomainError)) throw error;
+  return error;
+}
+
+describe(LoginThrottle.name, () => {
+  // The failures these tests provoke are logged on purpose; keep the output readable.
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  describe('admit', () => {
+    it('admits attempts up to the account limit, then refuses until the window ends', async () => {
+      const { throttle, counter } = setup();
+      for (let i = 0; i < config.LOGIN_MAX_FAILURES_PER_USERNAME; i++) {
+        await throttle.admit('id:1', '198.51.100.1');
+      }
+      counter.nowMs = 100_500;
+
+      const refusal = await refusalOf(throttle.admit('id:1', '198.51.100.2'));
+
+      expect(refusal.code).toBe(ErrorCode.TooManyRequests);
+      expect(refusal.details.retryAfterSeconds).toBe(500);
+    });
+
+    it('admits the account again once its window has ended', async () => {
+      const { throttle, counter } = setup();
+      for (let i = 0; i <= config.LOGIN_MAX_FAILURES_PER_USERNAME; i++) {
+        await throttle.admit('id:1', '198.51.100.1').catch(() => undefined);
+      }
+      counter.nowMs = config.LOGIN_THROTTLE_WINDOW_SECONDS * 1_000;
+
+      await expect(throttle.admit('id:1', '198.51.100.1')).resolves.toBeDefined();
+    });
+
+    it('refuses a network over its limit whatever account it tries', async () => {
+      const { throttle } = setup();
+      for (let i = 0; i < config.LOGIN_MAX_FAILURES_PER_IP; i++) {
+        await throttle.admit(`name:guess-${i}`, '198.51.100.1');
+      }
+
+      const refusal = await refusalOf(throttle.admit('name:fresh', '198.51.100.1'));
+
+      expect(refusal.code).toBe(ErrorCode.TooManyRequests);
+      await expect(throttle.admit('name:fresh', '198.51.100.9')).resolves.toBeDefined();
+    });
+
+    it('counts every address of one IPv6 /64 together', async () => {
+      const { throttle } = setup();
+      for (let i = 0; i < config.LOGIN_MAX_FAILURES_PER_IP; i++) {
+        await throttle.admit(`name:guess-${i}`, `2001:db8:1:2::${i + 1}`);
+      }
+
+      const refusal = await refusalOf(throttle.admit('name:fresh', '2001:db8:1:2:ffff::1'));
+
+      expect(refusal.code).toBe(ErrorCode.TooManyRequests);
+    });
+
+    it('refuses logins with SERVICE_UNAVAILABLE when attempts cannot be counted', async () => {
+      const counter = strictFake<LoginAttemptCounter>({
+        increment: () => Promise.reject(new Error('ECONNREFUSED')),
+      });
+      const throttle = new LoginThrottle(counter, config);
+
+      const refusal = await refusalOf(throttle.admit('id:1', '198.51.100.1'));
+
+      expect(refusal.code).toBe(ErrorCode.ServiceUnavailable);
+      expect(refusal.details.retryAfterSeconds).toBeGreaterThan(0);
+    });
+  });
+
+  describe('succeeded', () => {
+    it('clears the account and takes the attempt back from the network', async () => {
+      const { throttle, counter } = setup();
+      await throttle.admit('id:1', '198.51.100.1');
+      const ticket = await throttle.admit('id:1', '198.51.100.1');
+
+      await throttle.succeeded(ticket);
+
+      expect(counter.countOf(accountKeyOf('id:1'))).toBe(0);
+      expect(counter.countOf(networkKeyOf('198.51.100.1'))).toBe(1);
+    });
+
+    it('does not fail a login whose counters cannot be released', async () => {
+      const counter = strictFake<LoginAttemptCounter>({
+        reset: () => Promise.reject(new Error('ECONNREFUSED')),
+        decrement: () => Promise.reject(new Error('ECONNREFUSED')),
+      });
+      const throttle = new LoginThrottle(counter, config);
+
+      await expect(
+        throttle.succeeded({ accountKey: 'account:x', networkKey: 'network:y' }),
+      ).resolves.toBeUndefined();
+    });
+  });
+
+  describe('keys', () => {
+    it('never puts what was typed into a key', () => {
+      expect(accountKeyOf('name:alice@example.com')).toMatch(/^account:[A-Za-z0-9_-]{32}$/);
+    });
+  });
+});

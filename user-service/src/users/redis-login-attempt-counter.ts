@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRedis } from '@flash-sale/common';
+import type { Redis } from 'ioredis';
+import { LoginAttemptCounter, type AttemptCount } from './login-attempt-counter.js';
+
+const KEY_PREFIX = 'user-service:login-attempts:';
+
+type ExecResult = [Error | null, unknown][] | null;
+
+function resultsOf(replies: ExecResult): unknown[] {
+  if (!replies) throw new Error('Redis transaction was aborted');
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+/**
+ * {@link LoginAttemptCounter} on Redis. Each operation is one MULTI on one key, so it is atomic
+ * and stays on one slot of a Redis Cluster. `SET NX EX` starts the window only when the key is
+ * absent, so a burst cannot keep a key alive forever and a decrement never leaves a key without
+ * expiry.
+ */
+@Injectable()
+export class RedisLoginAttemptCounter extends LoginAttemptCounter {
+  constructor(@InjectRedis() private readonly redis: Redis) {
+    super();
+  }
+
+  async increment(key: string, windowSeconds: number): Promise<AttemptCount> {
+    const redisKey = KEY_PREFIX + key;
+    const [, count, ttlMs] = resultsOf(
+      await this.redis
+        .multi()
+        .set(redisKey, 0, 'EX', windowSeconds, 'NX')
+        .incr(redisKey)
+        .pttl(redisKey)
+        .exec(),
+    ) as [unknown, number, number];
+    return { count, resetInMs: ttlMs > 0 ? ttlMs : windowSeconds * 1_000 };
+  }
+
+  async decrement(key: string, windowSeconds: number): Promise<void> {
+    const redisKey = KEY_PREFIX + key;
+    resultsOf(
+      await this.redis.multi().set(redisKey, 1, 'EX', windowSeconds, 'NX').decr(redisKey).exec(),
+    );
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.redis.del(KEY_PREFIX + key);
+  }
+}

@@ -123,6 +123,22 @@ describe('Kafka wiring (real broker)', () => {
     expect(received.requestId).toBe(requestId);
   });
 
+  it('delivers every message of concurrent publishes (one idempotent send in flight)', async () => {
+    const messages = Array.from({ length: 40 }, () => restoreMessage());
+    await Promise.all(
+      messages.map((value) =>
+        kafka.publish(Topics.InventoryRestore, [{ key: value.productId, value }]),
+      ),
+    );
+    const ids = new Set(messages.map((m) => m.orderId));
+    await eventually(() => {
+      const seen = new Set(
+        handler.seen.filter((m) => ids.has(m.value.orderId)).map((m) => m.value.orderId),
+      );
+      return seen.size === ids.size ? true : undefined;
+    });
+  }, 30_000);
+
   it('refuses to publish a message that breaks the contract', async () => {
     const invalid = { ...restoreMessage(), quantity: 0 };
     await expect(
@@ -148,6 +164,8 @@ describe('Kafka wiring (real broker)', () => {
     await eventually(() => handler.seen.find((m) => m.value.orderId === next.orderId));
     expect(handler.seen.filter((m) => m.key === poisonKey)).toHaveLength(1);
 
+    // Any other consumer group of this topic (a running service) dead-letters them too, so
+    // letters are told apart by the offset they came from.
     const letters = await readDeadLetters(deadLetterTopicOf(Topics.InventoryRestore), poisonKey, 2);
     expect(letters.map((l) => l.headers.get(KafkaHeaders.DeadLetterSourceTopic))).toEqual([
       Topics.InventoryRestore,
@@ -172,7 +190,10 @@ describe('Kafka wiring (real broker)', () => {
   }, 30_000);
 });
 
-/** Reads a dead-letter topic from the start until `count` letters with `key` are found. */
+/**
+ * Reads a dead-letter topic from the start until letters with `key` from `count` distinct source
+ * offsets are found; returns one letter per source offset, in offset order.
+ */
 async function readDeadLetters(topic: string, key: string, count: number) {
   const consumer = new Consumer({
     clientId: 'common-kafka-test-dlq',
@@ -181,14 +202,18 @@ async function readDeadLetters(topic: string, key: string, count: number) {
     deserializers: stringDeserializers,
     maxWaitTime: 200,
   });
-  const found: { value: string; headers: Map<string, string> }[] = [];
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+  const bySourceOffset = new Map<string, { value: string; headers: Map<string, string> }>();
   stream.on('data', (m: { key: string; value: string; headers: Map<string, string> }) => {
-    if (m.key === key) found.push({ value: m.value, headers: m.headers });
+    const source = m.headers.get(KafkaHeaders.DeadLetterSourceOffset) ?? '';
+    if (m.key === key && !bySourceOffset.has(source))
+      bySourceOffset.set(source, { value: m.value, headers: m.headers });
   });
   try {
-    await eventually(() => (found.length >= count ? true : undefined), 20_000, 100);
-    return found;
+    await eventually(() => (bySourceOffset.size >= count ? true : undefined), 20_000, 100);
+    return [...bySourceOffset.entries()]
+      .sort(([a], [b]) => Number(BigInt(a) - BigInt(b)))
+      .map(([, letter]) => letter);
   } finally {
     await stream.close();
     await new Promise<void>((resolve, reject) =>

@@ -35,6 +35,8 @@ export async function createApp(
     genReqId: requestIdOf,
     requestIdHeader: false,
     trustProxy: config.TRUST_PROXY,
+    // Long path parameters reach validation (a clear 400) instead of Fastify's bare 414.
+    maxParamLength: 16_384,
     // Nest's adapter answers 404 for unknown routes through the error filter.
     return503OnClosing: true,
   });

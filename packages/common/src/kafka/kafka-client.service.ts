@@ -1,5 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Admin, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import {
+  Admin,
+  ProduceAcks,
+  Producer,
+  stringSerializers,
+  type BaseOptions,
+  type MessageToProduce,
+} from '@platformatic/kafka';
 import {
   deadLetterTopicOf,
   KafkaHeaders,
@@ -30,6 +37,15 @@ export interface DeadLetter {
 }
 
 const TOPIC_ALREADY_EXISTS = 36;
+const MAX_MESSAGES_PER_SEND = 2_000;
+
+type OutgoingRecord = MessageToProduce<string, string, string, string>;
+
+interface PendingSend {
+  messages: OutgoingRecord[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
 
 function isTopicExistsError(error: unknown): boolean {
   const seen = new Set<unknown>();
@@ -58,7 +74,11 @@ function isTopicExistsError(error: unknown): boolean {
 @Injectable()
 export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(KafkaClient.name);
-  private readonly producer: Producer<string, string, string, string>;
+  private readonly connection: BaseOptions;
+  private producer: Producer<string, string, string, string>;
+  /** Sends waiting for the one in flight; see {@link send}. */
+  private readonly sendQueue: PendingSend[] = [];
+  private sending = false;
   private readonly admin: Admin;
   private topicsReady: Promise<void> | undefined;
   private closed = false;
@@ -67,7 +87,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
     @Inject(APP_CONFIG) private readonly config: BaseEnv,
   ) {
-    const common = {
+    this.connection = {
       clientId: options.clientId,
       bootstrapBrokers: config.KAFKA_BROKER,
       // Fail a single request fast; the callers own the retry policy.
@@ -75,14 +95,8 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
       retries: 3,
       retryDelay: 250,
     };
-    this.producer = new Producer({
-      ...common,
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      serializers: stringSerializers,
-      autocreateTopics: false,
-    });
-    this.admin = new Admin(common);
+    this.producer = this.createProducer();
+    this.admin = new Admin(this.connection);
   }
 
   onModuleInit(): void {
@@ -108,21 +122,21 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
   async publish<T extends Topic>(topic: T, messages: OutgoingMessage<T>[]): Promise<void> {
     if (messages.length === 0) return;
     const schema = messageSchemas[topic];
-    await this.producer.send({
-      messages: messages.map((m) => ({
+    await this.send(
+      messages.map((m) => ({
         topic,
         key: m.key,
         value: JSON.stringify(schema.parse(m.value)),
         headers: requestIdHeader(m.requestId),
       })),
-    });
+    );
   }
 
   /** Sends refused messages to their topic's dead-letter topic, with the reason in headers. */
   async deadLetter(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    await this.producer.send({
-      messages: letters.map((l) => ({
+    await this.send(
+      letters.map((l) => ({
         topic: deadLetterTopicOf(l.sourceTopic),
         key: l.key ?? undefined,
         value: l.value ?? '',
@@ -134,7 +148,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
           ...requestIdHeader(l.requestId),
         },
       })),
-    });
+    );
   }
 
   /** Publishes a raw string value, bypassing validation. For tests and the DLQ replay tool only. */
@@ -144,7 +158,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     value: string,
     headers: Record<string, string> = {},
   ): Promise<void> {
-    await this.producer.send({ messages: [{ topic, key, value, headers }] });
+    await this.send([{ topic, key, value, headers }]);
   }
 
   /** Fetches cluster metadata within `timeoutMs`; throws when the broker does not answer. */
@@ -155,6 +169,65 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
       `Kafka did not answer within ${timeoutMs} ms`,
     );
     return { brokers: metadata.brokers.size };
+  }
+
+  /**
+   * Sends through the idempotent producer with at most one request in flight. @platformatic/kafka
+   * 1.35 loses messages when idempotent sends overlap (20 concurrent sends all resolve, one
+   * message is written; upstream issues #326 and #309), so concurrent callers queue here and
+   * whatever queued while a send was in flight goes out together in the next one.
+   */
+  private send(messages: OutgoingRecord[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.sendQueue.push({ messages, resolve, reject });
+      if (!this.sending) void this.drainSendQueue();
+    });
+  }
+
+  private async drainSendQueue(): Promise<void> {
+    this.sending = true;
+    while (this.sendQueue.length > 0) {
+      const batch = this.takeSendBatch();
+      try {
+        await this.producer.send({ messages: batch.flatMap((b) => b.messages) });
+        for (const pending of batch) pending.resolve();
+      } catch (error) {
+        for (const pending of batch) pending.reject(error as Error);
+        // After a failed idempotent send the client can stay stuck on "out of order sequence
+        // number"; a new producer gets a new producer id and starts clean.
+        await this.replaceProducer();
+      }
+    }
+    this.sending = false;
+  }
+
+  /** Takes queued sends up to about MAX_MESSAGES_PER_SEND messages (always at least one). */
+  private takeSendBatch(): PendingSend[] {
+    let count = 0;
+    let taken = 0;
+    while (taken < this.sendQueue.length) {
+      const size = this.sendQueue[taken]?.messages.length ?? 0;
+      if (taken > 0 && count + size > MAX_MESSAGES_PER_SEND) break;
+      count += size;
+      taken += 1;
+    }
+    return this.sendQueue.splice(0, taken);
+  }
+
+  private createProducer(): Producer<string, string, string, string> {
+    return new Producer({
+      ...this.connection,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      serializers: stringSerializers,
+      autocreateTopics: false,
+    });
+  }
+
+  private async replaceProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.createProducer();
+    await old.close().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -80,6 +80,8 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private markStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
   private markConsuming!: () => void;
   private readonly consuming = new Promise<void>((resolve) => (this.markConsuming = resolve));
 
@@ -116,6 +118,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.markStopped();
     this.wake?.();
     await this.loop;
   }
@@ -124,7 +127,9 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     let delay = 500;
     while (this.running) {
       try {
-        await this.client.whenTopicsReady();
+        // Kafka may be unreachable since start: waiting for it must not hold up a shutdown.
+        await Promise.race([this.client.whenTopicsReady(), this.stopped]);
+        if (!this.running) break;
         await this.consumeUntilStopped();
         delay = 500;
       } catch (error) {

@@ -1,12 +1,29 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { CoreModule, type ServiceInfo } from '@flash-sale/common';
+import { CoreModule, type KafkaModuleOptions, type ServiceInfo } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
 import type { InventoryServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
+import { OrderStockModule } from './order-stock/order-stock.module.js';
+import { ProductsModule } from './products/products.module.js';
+
+/** Settings tests and benchmarks change: their own consumer group, starting at the newest offset. */
+export interface AppModuleOverrides {
+  kafka?: Partial<Pick<KafkaModuleOptions, 'groupId' | 'startFrom' | 'maxBatchSize'>>;
+  /**
+   * Leaves out the Kafka consumers (tests of the HTTP side only). The shared consumer cannot stop
+   * while it still waits for Kafka to come up for the first time, so an app started with Kafka
+   * unreachable would never finish closing.
+   */
+  withoutConsumers?: boolean;
+}
 
 @Module({})
 export class AppModule {
-  static register(config: InventoryServiceConfig, info: ServiceInfo): DynamicModule {
+  static register(
+    config: InventoryServiceConfig,
+    info: ServiceInfo,
+    overrides: AppModuleOverrides = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -17,8 +34,11 @@ export class AppModule {
           kafka: {
             groupId: 'inventory-service',
             topics: [Topics.InventoryRequest, Topics.InventoryResponse, Topics.InventoryRestore],
+            ...overrides.kafka,
           },
         }),
+        ProductsModule,
+        ...(overrides.withoutConsumers ? [] : [OrderStockModule]),
       ],
     };
   }

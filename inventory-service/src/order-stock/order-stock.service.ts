@@ -1,0 +1,286 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  InventoryFailureReason,
+  type InventoryRequest,
+  type InventoryResponse,
+  type InventoryRestore,
+} from '@flash-sale/contracts';
+import { Clock } from '../clock.js';
+import { StockMovementKind, type StockMovement } from '../stock-ledger/stock-movement.js';
+import {
+  InventoryResponsePublisher,
+  type OutgoingResponse,
+} from './inventory-response.publisher.js';
+import { OrderStockRepository, type OrderStockTransaction } from './order-stock.repository.js';
+import { OrderOutcome, type ProcessedOrder } from './processed-order.js';
+
+/** A consumed message: its validated value and the request id it carried. */
+export interface OrderMessage<T> {
+  value: T;
+  requestId: string | undefined;
+}
+
+/** What a batch of restores did, for logs and tests. */
+export interface RestoreSummary {
+  /** Orders whose units went back into stock now. */
+  restored: string[];
+  /** Orders with nothing to give back: refused, already restored, or their product is gone. */
+  ignored: string[];
+  /** Orders cancelled before their request arrived: that request will deduct nothing. */
+  cancelledBeforeRequest: string[];
+}
+
+/**
+ * Applies orders to the stock of record, exactly once per order id.
+ *
+ * A batch of requests is one transaction: the recorded orders are looked up, every new order is
+ * decided and recorded (`processed_orders`, whose primary key makes a second deduction for the
+ * same order impossible), each deduction writes a ledger row, and only after the commit are the
+ * outcomes published, one per message, duplicates included (they get the recorded outcome again).
+ * Business refusals (unknown product, short stock) are outcomes, never exceptions; an exception
+ * means the database or Kafka failed, and the consumer retries the whole batch, which is safe.
+ */
+@Injectable()
+export class OrderStockService {
+  private readonly logger = new Logger(OrderStockService.name);
+
+  constructor(
+    private readonly orders: OrderStockRepository,
+    private readonly publisher: InventoryResponsePublisher,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Deducts stock for a batch of requests and publishes one outcome per message. */
+  async applyRequests(messages: OrderMessage<InventoryRequest>[]): Promise<InventoryResponse[]> {
+    if (messages.length === 0) return [];
+    const now = this.clock.now();
+    const recorded = await this.orders.transaction(async (tx) => {
+      const known = await tx.findProcessed(uniqueOrderIds(messages), false);
+      const fresh = firstOfEachOrder(messages.map((m) => m.value)).filter(
+        (request) => !known.has(request.orderId),
+      );
+      const decided: ProcessedOrder[] = [];
+      const movements: StockMovement[] = [];
+      // One product at a time, in id order, so concurrent batches lock rows in the same order.
+      for (const [productId, requests] of groupByProduct(fresh)) {
+        const accepted = await this.allocate(tx, productId, requests);
+        for (const request of requests) {
+          const outcome = decide(request, accepted, now);
+          decided.push(outcome);
+          if (outcome.outcome === OrderOutcome.Deducted) {
+            movements.push({
+              productId,
+              kind: StockMovementKind.OrderDeduction,
+              delta: -request.quantity,
+              orderId: request.orderId,
+              actorUserId: null,
+            });
+          }
+        }
+      }
+      await tx.insertProcessed(decided);
+      await tx.recordMovements(movements);
+      for (const order of decided) known.set(order.orderId, order);
+      return known;
+    });
+
+    // Committed: now the outcomes may leave.
+    const outgoing: OutgoingResponse[] = [];
+    for (const { value: request, requestId } of messages) {
+      const order = recorded.get(request.orderId);
+      if (!order) throw new Error(`order ${request.orderId} was neither found nor recorded`);
+      if (order.productId !== request.productId || order.quantity !== request.quantity) {
+        this.logger.warn(
+          `order ${request.orderId} was recorded for ${order.quantity} x ${order.productId}, ` +
+            `a request now asks ${request.quantity} x ${request.productId}: answering the record`,
+        );
+      }
+      if (order.outcome === OrderOutcome.Cancelled) {
+        // The order was cancelled first; order-service holds it as CANCELLED and needs no answer.
+        this.logger.log(`order ${request.orderId} was cancelled before its request: nothing taken`);
+        continue;
+      }
+      outgoing.push({ response: toResponse(order), requestId });
+    }
+    await this.publisher.publish(outgoing);
+    return outgoing.map((o) => o.response);
+  }
+
+  /**
+   * Gives a cancelled order's units back to the stock of record, once per order, and only if its
+   * deduction succeeded. A restore that arrives before the request records the order as cancelled,
+   * so the late request deducts nothing. The Redis counter is not touched here: order-service gives
+   * the units back to Redis itself when it cancels (it owns the reservation), and doing it here too
+   * would count them twice.
+   */
+  async applyRestores(messages: OrderMessage<InventoryRestore>[]): Promise<RestoreSummary> {
+    if (messages.length === 0) return { restored: [], ignored: [], cancelledBeforeRequest: [] };
+    const now = this.clock.now();
+    return this.orders.transaction(async (tx) => {
+      const restores = firstOfEachOrder(messages.map((m) => m.value));
+      // Locked: a concurrent restore of the same order waits, then sees it restored.
+      const known = await tx.findProcessed(
+        restores.map((r) => r.orderId),
+        true,
+      );
+      const tombstones: ProcessedOrder[] = [];
+      const toRestore: ProcessedOrder[] = [];
+      const alreadyHandled: string[] = [];
+      const nothingBack: string[] = [];
+      for (const restore of restores) {
+        const order = known.get(restore.orderId);
+        if (!order) {
+          tombstones.push({
+            orderId: restore.orderId,
+            productId: restore.productId,
+            quantity: restore.quantity,
+            outcome: OrderOutcome.Cancelled,
+            reason: null,
+            processedAt: now,
+            restoredAt: now,
+            restoredQuantity: 0,
+          });
+          continue;
+        }
+        if (order.productId !== restore.productId || order.quantity !== restore.quantity) {
+          this.logger.warn(
+            `restore of order ${order.orderId} names ${restore.quantity} x ${restore.productId}; ` +
+              `the record says ${order.quantity} x ${order.productId}: the record wins`,
+          );
+        }
+        if (order.restoredAt !== null) alreadyHandled.push(order.orderId);
+        else if (order.outcome === OrderOutcome.Deducted) toRestore.push(order);
+        else nothingBack.push(order.orderId);
+      }
+
+      const gaveBack: string[] = [];
+      const movements: StockMovement[] = [];
+      for (const [productId, orders] of groupByProduct(toRestore)) {
+        const total = orders.reduce((sum, o) => sum + o.quantity, 0);
+        if (!(await tx.addStock(productId, total))) {
+          // Deleted since: its stock left the ledger with it; there is nothing to give back to.
+          nothingBack.push(...orders.map((o) => o.orderId));
+          continue;
+        }
+        for (const order of orders) {
+          gaveBack.push(order.orderId);
+          movements.push({
+            productId,
+            kind: StockMovementKind.OrderRestoration,
+            delta: order.quantity,
+            orderId: order.orderId,
+            actorUserId: null,
+          });
+        }
+      }
+      await tx.insertProcessed(tombstones);
+      await tx.markRestored(gaveBack, now, true);
+      await tx.markRestored(nothingBack, now, false);
+      await tx.recordMovements(movements);
+      return {
+        restored: gaveBack,
+        ignored: [...alreadyHandled, ...nothingBack],
+        cancelledBeforeRequest: tombstones.map((t) => t.orderId),
+      };
+    });
+  }
+
+  /**
+   * Decides which of a product's requests get their units, as if each had run
+   * `UPDATE ... SET stock = stock - q WHERE stock >= q` in turn (first come, first served; a
+   * smaller later request may fit where a larger one did not), in one or three statements instead
+   * of one per request. Returns the accepted order ids, or null when the product does not exist.
+   */
+  private async allocate(
+    tx: OrderStockTransaction,
+    productId: string,
+    requests: InventoryRequest[],
+  ): Promise<Set<string> | null> {
+    const all = new Set(requests.map((r) => r.orderId));
+    const total = requests.reduce((sum, r) => sum + r.quantity, 0);
+    // The usual case (Redis already filtered the orders): everything fits, one conditional update.
+    if (await tx.deductIfAvailable(productId, total)) return all;
+
+    const stock = await tx.lockStock(productId);
+    if (stock === null) return null;
+    const accepted = new Set<string>();
+    let remaining = stock;
+    for (const request of requests) {
+      if (request.quantity <= remaining) {
+        accepted.add(request.orderId);
+        remaining -= request.quantity;
+      }
+    }
+    const deducted = stock - remaining;
+    // The row is locked, so this cannot miss; the condition still guards the CHECK constraint.
+    if (deducted > 0 && !(await tx.deductIfAvailable(productId, deducted))) {
+      throw new Error(`stock of ${productId} changed while its row was locked`);
+    }
+    return accepted;
+  }
+}
+
+function decide(
+  request: InventoryRequest,
+  accepted: Set<string> | null,
+  processedAt: Date,
+): ProcessedOrder {
+  const base = {
+    orderId: request.orderId,
+    productId: request.productId,
+    quantity: request.quantity,
+    processedAt,
+    restoredAt: null,
+    restoredQuantity: null,
+  };
+  if (accepted === null) {
+    return {
+      ...base,
+      outcome: OrderOutcome.Refused,
+      reason: InventoryFailureReason.ProductNotFound,
+    };
+  }
+  if (accepted.has(request.orderId)) {
+    return { ...base, outcome: OrderOutcome.Deducted, reason: null };
+  }
+  return {
+    ...base,
+    outcome: OrderOutcome.Refused,
+    reason: InventoryFailureReason.InsufficientStock,
+  };
+}
+
+function toResponse(order: ProcessedOrder): InventoryResponse {
+  const base = {
+    schemaVersion: 1 as const,
+    orderId: order.orderId,
+    productId: order.productId,
+    quantity: order.quantity,
+    processedAt: order.processedAt.toISOString(),
+  };
+  if (order.outcome === OrderOutcome.Deducted) return { ...base, success: true };
+  // The table's CHECK constraint guarantees a reason on every refusal.
+  if (!order.reason) throw new Error(`refused order ${order.orderId} has no recorded reason`);
+  return { ...base, success: false, reason: order.reason };
+}
+
+function uniqueOrderIds(messages: OrderMessage<{ orderId: string }>[]): string[] {
+  return [...new Set(messages.map((m) => m.value.orderId))];
+}
+
+/** The first message of each order id, in batch order (later ones are redeliveries). */
+function firstOfEachOrder<T extends { orderId: string }>(values: T[]): T[] {
+  const seen = new Set<string>();
+  return values.filter((v) => !seen.has(v.orderId) && seen.add(v.orderId));
+}
+
+/** Groups by product id, products sorted, each group in its original order. */
+function groupByProduct<T extends { productId: string }>(values: T[]): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const group = groups.get(value.productId);
+    if (group) group.push(value);
+    else groups.set(value.productId, [value]);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { RedisCatalogueStore } from './redis-catalogue.store.js';
+import { RedisOutboxRepository } from './redis-outbox.repository.js';
+import {
+  REDIS_SYNC_OPTIONS,
+  RedisSyncService,
+  type RedisSyncOptions,
+} from './redis-sync.service.js';
+
+const options: RedisSyncOptions = { retryIntervalMs: 1_000, batchSize: 200 };
+
+/** Keeps Redis (stock counters, catalogue hashes) in step with admin changes of the catalogue. */
+@Module({
+  providers: [
+    RedisOutboxRepository,
+    RedisCatalogueStore,
+    RedisSyncService,
+    { provide: REDIS_SYNC_OPTIONS, useValue: options },
+  ],
+  exports: [RedisSyncService],
+})
+export class RedisSyncModule {}

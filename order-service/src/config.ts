@@ -1,13 +1,81 @@
 import { baseEnvSchema, loadConfig } from '@flash-sale/common';
 import { z } from 'zod';
 
-/** order-service settings: the common ones plus where user-service lives (original layout). */
+const count = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`)
+    .default(fallback);
+
+/** Steps of the order pipeline after which a test can make the process die (crash tests). */
+export const FAIL_POINTS = ['after-reserve', 'after-insert', 'after-publish'] as const;
+export type FailPoint = (typeof FAIL_POINTS)[number];
+
+/**
+ * order-service settings: the common ones, where user- and inventory-service live, and the knobs
+ * of the order pipeline (batching, outbox relay, reservation expiry, reconciliation, backpressure).
+ */
 export const orderServiceEnvSchema = baseEnvSchema(
   { port: 3002, database: 'order_service' },
   {
     USER_SERVICE_URL: z.url().default('http://localhost:3001'),
+    /**
+     * Kafka consumer group of the inventory answers. Every instance of one deployment shares it;
+     * a separate stack on the same broker (an isolated test run) needs its own.
+     */
+    ORDER_KAFKA_GROUP_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 characters of A-Z a-z 0-9 . _ -')
+      .default('order-service'),
+    /** inventory-service's HTTP API: the catalogue and MySQL stock the reconciler compares with. */
+    INVENTORY_SERVICE_URL: z.url().default('http://localhost:3003'),
+    /** Largest quantity of one order. */
+    ORDER_MAX_QUANTITY: count(1, 1_000_000, 10),
+    /** Unanswered PENDING orders above which new orders get 503 + Retry-After. */
+    ORDER_MAX_PENDING: count(1, 10_000_000, 10_000),
+    /** How long concurrent orders are collected into one multi-row INSERT. */
+    ORDER_INSERT_BATCH_MS: count(0, 1_000, 2),
+    /** Most rows in one INSERT. */
+    ORDER_INSERT_BATCH_SIZE: count(1, 5_000, 200),
+    /** A PENDING order not answered within this is published again (inventory is idempotent). */
+    ORDER_REPUBLISH_AFTER_MS: count(100, 600_000, 5_000),
+    /** How often the outbox relay looks for orders, give-backs and restores that are due. */
+    ORDER_RELAY_INTERVAL_MS: count(50, 60_000, 1_000),
+    /** A Redis reservation with no order row after this long is given back. */
+    ORDER_RESERVATION_TIMEOUT_MS: count(1_000, 3_600_000, 10_000),
+    /** How long a repeated Idempotency-Key is answered from Redis (MySQL keeps it forever). */
+    ORDER_IDEMPOTENCY_TTL_SECONDS: count(60, 30 * 86_400, 86_400),
+    /** How long a local "sold out" mark lasts at most without a stock-change message. */
+    ORDER_SOLD_OUT_TTL_MS: count(0, 600_000, 2_000),
+    /** How often Redis counters are compared with MySQL (0 turns the periodic pass off). */
+    STOCK_RECONCILE_INTERVAL_MS: count(0, 3_600_000, 10_000),
+    /**
+     * A drifting counter is repaired only once its product has been quiet this long (no order
+     * created or changed): while orders are in flight, MySQL may already hold deductions whose
+     * answers have not arrived, and "MySQL stock - pending" would be too low.
+     */
+    STOCK_REPAIR_QUIET_MS: count(0, 3_600_000, 30_000),
+    /**
+     * After Redis is found empty, wait this long before rebuilding counters, so orders reserved
+     * just before the loss have reached MySQL and are counted.
+     */
+    STOCK_REBUILD_GRACE_MS: count(0, 60_000, 1_000),
+    /** Test only: die right after this step (refused when NODE_ENV=production). */
+    ORDER_FAILPOINT: z.enum(FAIL_POINTS).optional(),
+    /** Test only: how many times the fail-point step passes before the process dies. */
+    ORDER_FAILPOINT_SKIP: count(0, 1_000_000, 0),
   },
-);
+).superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && env.ORDER_FAILPOINT !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ORDER_FAILPOINT'],
+      message: 'is a test-only switch and is refused when NODE_ENV=production',
+    });
+  }
+});
 
 export type OrderServiceConfig = z.infer<typeof orderServiceEnvSchema>;
 

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Load test of POST /api/orders against running services: creates one product with STOCK units
+// through inventory-service's admin API, then CONNECTIONS buyers (each its own user) order
+// QUANTITY units in a loop for DURATION seconds. Prints throughput, latency percentiles and the
+// answers by status; then waits until every accepted order is settled and checks that nothing was
+// oversold (confirmed units <= STOCK, and confirmed + Redis counter = STOCK via GET /api/stock).
+//
+//   ORDER_URL=http://127.0.0.1:3002 INVENTORY_URL=http://127.0.0.1:3003 \
+//   CONNECTIONS=200 DURATION=10 STOCK=1000000 node order-service/bench/order-load.js
+//
+// Tokens are signed with JWT_SECRET (the development default unless set), like user-service does.
+import { createHmac, randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+
+const ORDER_URL = process.env.ORDER_URL ?? 'http://127.0.0.1:3002';
+const INVENTORY_URL = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3003';
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 200);
+const DURATION_S = Number(process.env.DURATION ?? 10);
+const STOCK = Number(process.env.STOCK ?? 1_000_000);
+const QUANTITY = Number(process.env.QUANTITY ?? 1);
+const SECRET = process.env.JWT_SECRET ?? 'development-only-secret-do-not-use-in-production';
+const ISSUER = process.env.JWT_ISSUER ?? 'flash-sale-user-service';
+const AUDIENCE = process.env.JWT_AUDIENCE ?? 'flash-sale';
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+
+/** POST with a keep-alive connection (lighter than fetch, so the load generator measures less of itself). */
+function post(url, headers, body) {
+  return new Promise((resolve) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+function token(sub, role = 'user') {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ username: `bench${sub}`, role, iat: now, exp: now + 3600, iss: ISSUER, aud: AUDIENCE, sub: String(sub) })}`;
+  return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  const productId = `BENCH-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  const created = await fetch(`${INVENTORY_URL}/api/inventory`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token(1, 'admin')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ productId, name: 'Bench product', priceCents: 100, stock: STOCK }),
+  });
+  if (created.status !== 201)
+    throw new Error(`creating the product: ${created.status} ${await created.text()}`);
+  // The first order of a new product marks its counter ready; make sure that is done.
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${ORDER_URL}/api/stock/${productId}`);
+    if (res.status === 200) break;
+    await sleep(100);
+  }
+
+  const latencies = [];
+  const statuses = new Map();
+  let acceptedUnits = 0;
+  const base = 5_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
+  const end = Date.now() + DURATION_S * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, i) => {
+      const auth = `Bearer ${token(base + i)}`;
+      const body = JSON.stringify({ productId, quantity: QUANTITY });
+      while (Date.now() < end) {
+        const t0 = performance.now();
+        const status = await post(
+          `${ORDER_URL}/api/orders`,
+          { authorization: auth, 'content-type': 'application/json' },
+          body,
+        );
+        latencies.push(performance.now() - t0);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 201) acceptedUnits += QUANTITY;
+        if (status === 503) await sleep(50);
+      }
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
+  console.log(
+    `product ${productId}, stock ${STOCK}, ${CONNECTIONS} connections, ${seconds.toFixed(1)} s`,
+  );
+  console.log(
+    `requests ${latencies.length} (${(latencies.length / seconds).toFixed(0)}/s), accepted ${statuses.get(201) ?? 0} (${((statuses.get(201) ?? 0) / seconds).toFixed(0)}/s)`,
+  );
+  console.log(
+    `latency ms: p50 ${pct(50)}, p90 ${pct(90)}, p99 ${pct(99)}, max ${latencies[latencies.length - 1].toFixed(1)}`,
+  );
+  console.log(`answers: ${JSON.stringify(Object.fromEntries(statuses))}`);
+
+  // Settled: the product's MySQL stock stops moving and matches the Redis counter.
+  let mysql = -1;
+  let counter = -2;
+  for (let i = 0; i < 120 && mysql !== counter; i++) {
+    await sleep(500);
+    mysql = (await (await fetch(`${INVENTORY_URL}/api/inventory/${productId}`)).json()).stock;
+    counter = (await (await fetch(`${ORDER_URL}/api/stock/${productId}`)).json()).stock;
+  }
+  const confirmed = STOCK - mysql;
+  console.log(
+    `settled: MySQL stock ${mysql}, Redis counter ${counter}, confirmed units ${confirmed}, accepted units ${acceptedUnits}`,
+  );
+  console.log(
+    confirmed <= STOCK && mysql >= 0 && confirmed + counter === STOCK
+      ? 'OK: no oversell, no leak'
+      : 'MISMATCH',
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

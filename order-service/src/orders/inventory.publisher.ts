@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { KafkaClient } from '@flash-sale/common';
+import { Topics } from '@flash-sale/contracts';
+
+/** An order as the inventory request needs it. */
+export interface InventoryRequestOrder {
+  id: string;
+  userId: string;
+  productId: string;
+  quantity: number;
+  requestId: string | null;
+}
+
+/**
+ * Publishes order-service's messages to inventory-service, keyed by product id (so one
+ * product's requests stay in order on one partition). One producer call per batch.
+ */
+@Injectable()
+export class InventoryPublisher {
+  constructor(private readonly kafka: KafkaClient) {}
+
+  async requestDeductions(orders: InventoryRequestOrder[]): Promise<void> {
+    const requestedAt = new Date().toISOString();
+    await this.kafka.publish(
+      Topics.InventoryRequest,
+      orders.map((o) => ({
+        key: o.productId,
+        requestId: o.requestId ?? undefined,
+        value: {
+          schemaVersion: 1 as const,
+          messageId: randomUUID(),
+          orderId: o.id,
+          userId: o.userId,
+          productId: o.productId,
+          quantity: o.quantity,
+          requestedAt,
+        },
+      })),
+    );
+  }
+
+  async requestRestores(
+    orders: { id: string; productId: string; quantity: number }[],
+  ): Promise<void> {
+    const requestedAt = new Date().toISOString();
+    await this.kafka.publish(
+      Topics.InventoryRestore,
+      orders.map((o) => ({
+        key: o.productId,
+        value: {
+          schemaVersion: 1 as const,
+          messageId: randomUUID(),
+          orderId: o.id,
+          productId: o.productId,
+          quantity: o.quantity,
+          requestedAt,
+        },
+      })),
+    );
+  }
+}

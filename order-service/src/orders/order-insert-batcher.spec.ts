@@ -1,0 +1,76 @@
+import { MetricsService } from '@flash-sale/common';
+import { strictFake } from '../../test/support/strict-fake.js';
+import { OrderInsertBatcher } from './order-insert-batcher.js';
+import type { OrderSettings } from './order-settings.js';
+import type { NewOrder } from './order.js';
+import { DuplicateOrderError, type OrdersRepository } from './orders.repository.js';
+
+function newOrder(id: string): NewOrder {
+  return {
+    id,
+    userId: '1',
+    productId: 'SKU-1',
+    quantity: 1,
+    unitPriceCents: 1,
+    totalCents: 1,
+    idempotencyKey: null,
+    requestId: null,
+    createdAt: new Date(),
+    nextPublishAt: new Date(),
+  };
+}
+
+const settings = { insertBatchMs: 5, insertBatchSize: 3 } as OrderSettings;
+
+describe(OrderInsertBatcher.name, () => {
+  it('stores concurrent orders with one INSERT and reports each committed batch', async () => {
+    const orders = strictFake<OrdersRepository>('orders', { insertMany: () => Promise.resolve() });
+    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService());
+    const committed: string[][] = [];
+    batcher.afterCommit((batch) => committed.push(batch.map((o) => o.id)));
+    const outcomes = await Promise.all(['a', 'b'].map((id) => batcher.insert(newOrder(id))));
+    expect(outcomes).toEqual([{ kind: 'inserted' }, { kind: 'inserted' }]);
+    expect(orders.insertMany).toHaveBeenCalledTimes(1);
+    expect(committed).toEqual([['a', 'b']]);
+  });
+
+  it('writes a full batch at once without waiting for the window', async () => {
+    const orders = strictFake<OrdersRepository>('orders', { insertMany: () => Promise.resolve() });
+    const batcher = new OrderInsertBatcher(
+      orders,
+      { insertBatchMs: 60_000, insertBatchSize: 3 } as OrderSettings,
+      new MetricsService(),
+    );
+    await Promise.all(['a', 'b', 'c'].map((id) => batcher.insert(newOrder(id))));
+    expect(orders.insertMany).toHaveBeenCalledTimes(1);
+  });
+
+  it('redoes a batch row by row after a duplicate key, telling each request its outcome', async () => {
+    const orders = strictFake<OrdersRepository>('orders', {
+      insertMany: () => Promise.reject(new DuplicateOrderError('dup')),
+      insertOne: (o: NewOrder) =>
+        Promise.resolve(
+          o.id === 'b' ? 'duplicate-idempotency-key' : o.id === 'c' ? 'duplicate-id' : null,
+        ),
+    });
+    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService());
+    const committed: string[][] = [];
+    batcher.afterCommit((batch) => committed.push(batch.map((o) => o.id)));
+    const outcomes = await Promise.all(['a', 'b', 'c'].map((id) => batcher.insert(newOrder(id))));
+    expect(outcomes).toEqual([
+      { kind: 'inserted' },
+      { kind: 'conflict', conflict: 'duplicate-idempotency-key' },
+      { kind: 'conflict', conflict: 'duplicate-id' },
+    ]);
+    expect(committed).toEqual([['a']]);
+  });
+
+  it('fails every request of a batch whose outcome is unknown', async () => {
+    const orders = strictFake<OrdersRepository>('orders', {
+      insertMany: () => Promise.reject(new Error('connection lost')),
+    });
+    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService());
+    const results = await Promise.allSettled(['a', 'b'].map((id) => batcher.insert(newOrder(id))));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});

@@ -1,0 +1,109 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '@flash-sale/common';
+import { Histogram } from 'prom-client';
+import type { NewOrder } from './order.js';
+import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
+import { DuplicateOrderError, OrdersRepository, type InsertConflict } from './orders.repository.js';
+
+/** How one order's insert ended. A rejected promise means "unknown" (it may have committed). */
+export type InsertOutcome = { kind: 'inserted' } | { kind: 'conflict'; conflict: InsertConflict };
+
+interface Waiting {
+  order: NewOrder;
+  resolve: (outcome: InsertOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Collects the orders of concurrent requests for a few milliseconds and stores them with one
+ * multi-row INSERT; each request waits for its batch's commit. Batches are written concurrently
+ * (up to the connection pool), so a slow commit does not hold the next batch back.
+ *
+ * When the batch hits a duplicate key (a reused idempotency key, or an id an abandoned-reservation
+ * sweep recorded first), its rows are inserted one by one to tell each request what happened.
+ */
+@Injectable()
+export class OrderInsertBatcher {
+  private readonly logger = new Logger(OrderInsertBatcher.name);
+  private queue: Waiting[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly batchSize: Histogram;
+  /** Called with the orders of each committed batch (publishing, fail-points). */
+  private onCommitted: ((orders: NewOrder[]) => void) | undefined;
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
+    metrics: MetricsService,
+  ) {
+    this.batchSize = new Histogram({
+      name: 'order_insert_batch_size',
+      help: 'Orders stored per multi-row INSERT',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers: [metrics.registry],
+    });
+  }
+
+  /** Registers what runs after each commit, before the requests are answered. */
+  afterCommit(listener: (orders: NewOrder[]) => void): void {
+    this.onCommitted = listener;
+  }
+
+  insert(order: NewOrder): Promise<InsertOutcome> {
+    return new Promise<InsertOutcome>((resolve, reject) => {
+      this.queue.push({ order, resolve, reject });
+      if (this.queue.length >= this.settings.insertBatchSize) {
+        this.flushNow();
+      } else if (!this.timer) {
+        this.timer = setTimeout(() => this.flushNow(), this.settings.insertBatchMs);
+      }
+    });
+  }
+
+  private flushNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length > 0) void this.write(batch);
+  }
+
+  private async write(batch: Waiting[]): Promise<void> {
+    this.batchSize.observe(batch.length);
+    try {
+      await this.orders.insertMany(batch.map((w) => w.order));
+      this.committed(batch.map((w) => w.order));
+      for (const w of batch) w.resolve({ kind: 'inserted' });
+      return;
+    } catch (error) {
+      if (!(error instanceof DuplicateOrderError)) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
+    }
+    // The statement was rolled back as a whole: redo it row by row.
+    const inserted: Waiting[] = [];
+    await Promise.all(
+      batch.map(async (w) => {
+        try {
+          const conflict = await this.orders.insertOne(w.order);
+          if (conflict) w.resolve({ kind: 'conflict', conflict });
+          else inserted.push(w);
+        } catch (error) {
+          w.reject(error);
+        }
+      }),
+    );
+    if (inserted.length === 0) return;
+    this.committed(inserted.map((w) => w.order));
+    for (const w of inserted) w.resolve({ kind: 'inserted' });
+  }
+
+  private committed(orders: NewOrder[]): void {
+    try {
+      this.onCommitted?.(orders);
+    } catch (error) {
+      this.logger.error({ err: error }, 'after-commit listener failed');
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { FailPoints } from './fail-point.js';
+import { InventoryPublisher } from './inventory.publisher.js';
+import { OrderInsertBatcher } from './order-insert-batcher.js';
+import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
+import { OrderSettlement } from './order-settlement.js';
+import type { NewOrder } from './order.js';
+import { OrdersRepository } from './orders.repository.js';
+
+/** Rows handled per relay step and tick. */
+const BATCH = 500;
+/** Side effects done on the spot get this long before the relay does them instead. */
+const SIDE_EFFECT_GRACE_MS = 2_000;
+
+/**
+ * The outbox relay: the order rows are the outbox. Right after each insert batch commits, its
+ * inventory requests are published (one producer call). Then, periodically, whatever is due
+ * according to the rows is done again: PENDING orders not answered in time are republished
+ * (inventory-service is idempotent per order), and give-backs and restores that a crash or an
+ * outage interrupted are finished.
+ */
+@Injectable()
+export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OrderOutboxRelay.name);
+  private timer: NodeJS.Timeout | undefined;
+  private tick: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly inventory: InventoryPublisher,
+    private readonly settlement: OrderSettlement,
+    private readonly failPoints: FailPoints,
+    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
+    batcher: OrderInsertBatcher,
+  ) {
+    batcher.afterCommit((committed) => this.publishCommitted(committed));
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.tick;
+  }
+
+  /** One relay pass (also called by tests). */
+  async relayOnce(): Promise<void> {
+    await this.step('republishing unanswered orders', async () => {
+      const due = await this.orders.findDueForPublish(BATCH);
+      if (due.length === 0) return;
+      await this.inventory.requestDeductions(due);
+      await this.orders.reschedulePublish(
+        due.map((o) => o.id),
+        this.settings.republishAfterMs,
+      );
+      this.logger.log(`republished ${due.length} unanswered order(s)`);
+    });
+    await this.step('finishing give-backs', async () => {
+      const due = await this.orders.findStockReleaseDue(SIDE_EFFECT_GRACE_MS, BATCH);
+      await this.settlement.giveBack(due, { dropIdempotencyKey: false });
+    });
+    await this.step('finishing restores', async () => {
+      const due = await this.orders.findRestoreDue(SIDE_EFFECT_GRACE_MS, BATCH);
+      await this.settlement.sendRestores(due);
+    });
+  }
+
+  private publishCommitted(committed: NewOrder[]): void {
+    this.failPoints.reached('after-insert');
+    this.inventory
+      .requestDeductions(committed)
+      .then(() => this.failPoints.reached('after-publish'))
+      .catch((error: Error) => {
+        // The rows are the outbox: the relay publishes them when their time comes.
+        this.logger.warn(
+          `publishing ${committed.length} inventory request(s) failed: ${error.message}`,
+        );
+      });
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.tick = this.relayOnce().finally(() => {
+        this.tick = undefined;
+        this.schedule();
+      });
+    }, this.settings.relayIntervalMs);
+    this.timer.unref();
+  }
+
+  private async step(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn(`${what} failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { FailPoint, OrderServiceConfig } from '../config.js';
+
+/** The order pipeline's settings, taken once from the validated configuration. */
+export interface OrderSettings {
+  maxQuantity: number;
+  maxPending: number;
+  insertBatchMs: number;
+  insertBatchSize: number;
+  republishAfterMs: number;
+  relayIntervalMs: number;
+  reservationTimeoutMs: number;
+  idempotencyTtlSeconds: number;
+  soldOutTtlMs: number;
+  reconcileIntervalMs: number;
+  rebuildGraceMs: number;
+  repairQuietMs: number;
+  inventoryServiceUrl: string;
+  failPoint: FailPoint | undefined;
+  failPointSkip: number;
+}
+
+export const ORDER_SETTINGS = Symbol('ORDER_SETTINGS');
+
+export function orderSettingsFrom(config: OrderServiceConfig): OrderSettings {
+  return {
+    maxQuantity: config.ORDER_MAX_QUANTITY,
+    maxPending: config.ORDER_MAX_PENDING,
+    insertBatchMs: config.ORDER_INSERT_BATCH_MS,
+    insertBatchSize: config.ORDER_INSERT_BATCH_SIZE,
+    republishAfterMs: config.ORDER_REPUBLISH_AFTER_MS,
+    relayIntervalMs: config.ORDER_RELAY_INTERVAL_MS,
+    reservationTimeoutMs: config.ORDER_RESERVATION_TIMEOUT_MS,
+    idempotencyTtlSeconds: config.ORDER_IDEMPOTENCY_TTL_SECONDS,
+    soldOutTtlMs: config.ORDER_SOLD_OUT_TTL_MS,
+    reconcileIntervalMs: config.STOCK_RECONCILE_INTERVAL_MS,
+    rebuildGraceMs: config.STOCK_REBUILD_GRACE_MS,
+    repairQuietMs: config.STOCK_REPAIR_QUIET_MS,
+    inventoryServiceUrl: config.INVENTORY_SERVICE_URL.replace(/\/+$/, ''),
+    failPoint: config.ORDER_FAILPOINT,
+    failPointSkip: config.ORDER_FAILPOINT_SKIP,
+  };
+}

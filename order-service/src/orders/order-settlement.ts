@@ -1,0 +1,89 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { RedisStockStore } from '../stock/redis-stock.store.js';
+import { SoldOutMarks } from '../stock/sold-out-marks.js';
+import { InventoryPublisher } from './inventory.publisher.js';
+import type { Order } from './order.js';
+import { OrdersRepository } from './orders.repository.js';
+
+type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'>;
+
+/**
+ * The side effects that follow a committed change of an order: giving its Redis units back,
+ * asking inventory-service to restore MySQL stock, forgetting settled reservations. Each is
+ * idempotent and recorded as done in the order row, so whatever a crash interrupts, the outbox
+ * relay finishes.
+ */
+@Injectable()
+export class OrderSettlement {
+  private readonly logger = new Logger(OrderSettlement.name);
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly stock: RedisStockStore,
+    private readonly soldOut: SoldOutMarks,
+    private readonly inventory: InventoryPublisher,
+  ) {}
+
+  /**
+   * Gives units back to Redis, once per order, and marks it done. An order whose counter is
+   * missing stays due (Redis lost its data: the rebuilt counter will count the units as unsold,
+   * and the give-back then happens) unless the catalogue is loaded, which means the product was
+   * deleted: there is nothing to give back to.
+   */
+  async giveBack(orders: Settled[], options: { dropIdempotencyKey: boolean }): Promise<void> {
+    if (orders.length === 0) return;
+    const outcomes = await this.stock.release(
+      orders.map((o) => ({
+        orderId: o.id,
+        userId: o.userId,
+        productId: o.productId,
+        quantity: o.quantity,
+        idempotencyKey: o.idempotencyKey,
+        dropIdempotencyKey: options.dropIdempotencyKey,
+      })),
+    );
+    const done: string[] = [];
+    const changed = new Set<string>();
+    const missing: Settled[] = [];
+    for (const [i, order] of orders.entries()) {
+      const outcome = outcomes[i];
+      if (outcome === 'no-counter') {
+        missing.push(order);
+        continue;
+      }
+      done.push(order.id);
+      if (outcome === 'released') changed.add(order.productId);
+    }
+    if (missing.length > 0 && (await this.stock.isCatalogueLoaded())) {
+      done.push(...missing.map((o) => o.id));
+    }
+    for (const productId of changed) this.soldOut.clear(productId);
+    await this.orders.markStockReleased(done);
+    await this.stock.publishStockChanged(changed).catch((error: Error) => {
+      this.logger.warn(`could not announce a stock change: ${error.message}`);
+    });
+  }
+
+  /** Asks inventory-service to put cancelled orders' units back in MySQL, and marks it sent. */
+  async sendRestores(orders: Pick<Order, 'id' | 'productId' | 'quantity'>[]): Promise<void> {
+    if (orders.length === 0) return;
+    await this.inventory.requestRestores(orders);
+    await this.orders.markRestoreSent(orders.map((o) => o.id));
+  }
+
+  /** Forgets the reservations of confirmed orders (their units stay sold). */
+  async forgetReservations(orders: Pick<Order, 'id' | 'productId'>[]): Promise<void> {
+    await this.stock.dropReservations(
+      orders.map((o) => ({ orderId: o.id, productId: o.productId })),
+    );
+  }
+
+  /** Runs a side effect now; if it fails, the relay retries it later from the order row. */
+  async bestEffort(what: string, effect: () => Promise<void>): Promise<void> {
+    try {
+      await effect();
+    } catch (error) {
+      this.logger.warn(`${what} failed, the relay will retry: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/** The states of an order. */
+export const OrderStatus = {
+  Pending: 'PENDING',
+  Confirmed: 'CONFIRMED',
+  Failed: 'FAILED',
+  Cancelled: 'CANCELLED',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+/** Why an order failed: inventory-service's reason, or a reservation nobody recorded in time. */
+export const OrderFailureReason = {
+  ProductNotFound: 'PRODUCT_NOT_FOUND',
+  InsufficientStock: 'INSUFFICIENT_STOCK',
+  /** The service stopped between reserving the stock and recording the order. */
+  ReservationExpired: 'RESERVATION_EXPIRED',
+} as const;
+export type OrderFailureReason = (typeof OrderFailureReason)[keyof typeof OrderFailureReason];
+
+/** An order as stored. */
+export interface Order {
+  id: string;
+  userId: string;
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+  totalCents: number;
+  status: OrderStatus;
+  failureReason: string | null;
+  idempotencyKey: string | null;
+  /** Whether the order's Redis units must go back (`DUE`) or went back (`DONE`). */
+  stockRelease: 'DUE' | 'DONE' | null;
+  /** Whether inventory-service must put the units back in MySQL (`DUE`) or was asked (`SENT`). */
+  restore: 'DUE' | 'SENT' | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A row the hot path inserts as PENDING. */
+export interface NewOrder {
+  id: string;
+  userId: string;
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+  totalCents: number;
+  idempotencyKey: string | null;
+  requestId: string | null;
+  createdAt: Date;
+  /** When the relay publishes it again if it is still unanswered. */
+  nextPublishAt: Date;
+}

@@ -1,0 +1,99 @@
+import type { NewOrder, Order, OrderStatus } from './order.js';
+
+/** A row the hot path could not insert because a unique key already holds it. */
+export type InsertConflict = 'duplicate-idempotency-key' | 'duplicate-id';
+
+/** The database refused a batch because of a duplicate key (one of the rows, unknown which). */
+export class DuplicateOrderError extends Error {
+  override name = 'DuplicateOrderError';
+}
+
+/** A change to one locked order, decided by the caller from the state table. */
+export interface OrderChange {
+  id: string;
+  status?: OrderStatus;
+  failureReason?: string;
+  /** The order's Redis units must now go back. */
+  stockReleaseDue?: boolean;
+  /** inventory-service must now put the order's units back in MySQL. */
+  restoreDue?: boolean;
+}
+
+/** What the relay needs to (re)publish an inventory request. */
+export interface PendingOrder {
+  id: string;
+  userId: string;
+  productId: string;
+  quantity: number;
+  requestId: string | null;
+  createdAt: Date;
+}
+
+export interface OrderPage {
+  orders: Order[];
+  /** Position after the last order, when there may be more. */
+  next: { createdAt: Date; id: string } | null;
+}
+
+/**
+ * Storage of orders, which is also the pipeline's outbox (see the migration). An abstract class
+ * so it doubles as the injection token; the services depend on this, never on the driver.
+ */
+export abstract class OrdersRepository {
+  /** One multi-row INSERT of PENDING orders; {@link DuplicateOrderError} if a key is taken. */
+  abstract insertMany(orders: NewOrder[]): Promise<void>;
+
+  /** Inserts one PENDING order; reports which unique key refused it, if one did. */
+  abstract insertOne(order: NewOrder): Promise<InsertConflict | null>;
+
+  /**
+   * Records abandoned reservations as FAILED orders (with their give-back due) unless a row with
+   * the id exists; returns the ids that were recorded now. The row is the arbiter: whoever
+   * inserts the id first (the hot path or this) decides what happens to the units.
+   */
+  abstract insertAbandoned(
+    orders: Omit<NewOrder, 'requestId' | 'nextPublishAt'>[],
+  ): Promise<string[]>;
+
+  abstract findById(id: string): Promise<Order | null>;
+
+  abstract findByIdempotencyKey(userId: string, key: string): Promise<Order | null>;
+
+  /** The statuses of whichever of `ids` exist. */
+  abstract findStatuses(ids: string[]): Promise<Map<string, OrderStatus>>;
+
+  /** A user's orders, newest first, after `after` when given. */
+  abstract listByUser(
+    userId: string,
+    limit: number,
+    after?: { createdAt: Date; id: string },
+  ): Promise<OrderPage>;
+
+  /** How many orders wait for inventory's answer. */
+  abstract countPending(): Promise<number>;
+
+  /**
+   * Locks the orders among `ids` (in id order) for one transaction, lets `decide` look at them,
+   * applies its changes and commits. Returns the orders as they were before the changes.
+   */
+  abstract changeLocked(
+    ids: string[],
+    decide: (orders: Order[]) => OrderChange[],
+  ): Promise<Order[]>;
+
+  abstract markStockReleased(ids: string[]): Promise<void>;
+
+  abstract markRestoreSent(ids: string[]): Promise<void>;
+
+  /** PENDING orders whose (re)publish is due, oldest first. */
+  abstract findDueForPublish(limit: number): Promise<PendingOrder[]>;
+
+  /** Pushes the next publish back: `baseDelayMs` doubled per attempt, at most a minute. */
+  abstract reschedulePublish(ids: string[], baseDelayMs: number): Promise<void>;
+
+  /** Orders whose Redis give-back is due and was not done within `graceMs` of the change. */
+  abstract findStockReleaseDue(graceMs: number, limit: number): Promise<Order[]>;
+
+  /** Cancelled orders whose restore is due and was not sent within `graceMs` of the change. */
+  abstract findRestoreDue(graceMs: number, limit: number): Promise<Order[]>;
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RedisStockStore, type ReserveResult } from '../stock/redis-stock.store.js';
+import { SoldOutMarks } from '../stock/sold-out-marks.js';
+import { StockReconciler } from '../stock/stock-reconciler.js';
+import { FailPoints } from './fail-point.js';
+import { OrderInsertBatcher, type InsertOutcome } from './order-insert-batcher.js';
+import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
+import { OrderSettlement } from './order-settlement.js';
+import { canTransition } from './order-state.js';
+import { OrderStatus, type NewOrder, type Order } from './order.js';
+import { OrdersErrors } from './orders.errors.js';
+import { OrdersRepository, type OrderPage } from './orders.repository.js';
+import { PendingOrdersGauge } from './pending-orders.gauge.js';
+
+export interface PlaceOrder {
+  userId: string;
+  productId: string;
+  quantity: number;
+  idempotencyKey?: string;
+  requestId?: string;
+}
+
+/** The order, and whether it is the one an earlier request with the same key created. */
+export interface PlacedOrder {
+  order: Order;
+  replayed: boolean;
+}
+
+const DECIMAL_ID = /^[1-9][0-9]{0,19}$/;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Taking, reading and cancelling orders. Placing one: backpressure and sold-out checks in memory,
+ * one Redis script that reserves the stock, the PENDING row stored by the insert batcher, and the
+ * inventory request published after the commit. Whatever fails after the reservation gives it
+ * back exactly once, either here (when the order is known not to be stored) or later (the sweeper
+ * and the relay, when it is not known).
+ */
+@Injectable()
+export class OrdersService {
+  private readonly logger = new Logger(OrdersService.name);
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly stock: RedisStockStore,
+    private readonly soldOut: SoldOutMarks,
+    private readonly pending: PendingOrdersGauge,
+    private readonly batcher: OrderInsertBatcher,
+    private readonly settlement: OrderSettlement,
+    private readonly reconciler: StockReconciler,
+    private readonly failPoints: FailPoints,
+    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
+  ) {}
+
+  async place(command: PlaceOrder): Promise<PlacedOrder> {
+    const { userId, productId, quantity, idempotencyKey } = command;
+    if (!DECIMAL_ID.test(userId)) throw OrdersErrors.unusableToken();
+    if (this.pending.isOverloaded()) throw OrdersErrors.overloaded();
+    if (this.soldOut.isSoldOut(productId)) throw OrdersErrors.outOfStock();
+
+    const orderId = randomUUID();
+    const now = Date.now();
+    const fingerprint = `${productId}:${quantity}`;
+    const reserve = () =>
+      this.stock.reserve({
+        orderId,
+        userId,
+        productId,
+        quantity,
+        nowMs: now,
+        idempotencyKey,
+        fingerprint,
+        idempotencyTtlSeconds: this.settings.idempotencyTtlSeconds,
+      });
+    let reservation: ReserveResult;
+    try {
+      reservation = await reserve();
+      if (reservation.kind === 'not-ready' && (await this.stock.isCatalogueLoaded())) {
+        // A counter inventory-service set for a new product while the counters are known good:
+        // trust it (after a loss of Redis data the marker is gone and this is not reached).
+        await this.stock.markReady(productId);
+        reservation = await reserve();
+      }
+    } catch (error) {
+      this.logger.warn(`stock reservation failed: ${(error as Error).message}`);
+      throw OrdersErrors.unavailable();
+    }
+
+    switch (reservation.kind) {
+      case 'reserved':
+        if (reservation.remaining <= 0) this.soldOut.mark(productId);
+        break;
+      case 'short':
+        if (reservation.stock <= 0) this.soldOut.mark(productId);
+        throw OrdersErrors.outOfStock();
+      case 'limit':
+        throw OrdersErrors.purchaseLimitExceeded(reservation.maxPerUser);
+      case 'replay':
+        if (reservation.fingerprint !== fingerprint) throw OrdersErrors.idempotencyKeyReused();
+        return { order: await this.replayed(reservation.orderId), replayed: true };
+      case 'no-counter':
+        if (await this.catalogueLoaded()) throw OrdersErrors.productNotFound();
+        this.reconciler.requestRebuild();
+        throw OrdersErrors.stockUnavailable();
+      case 'not-ready':
+      case 'no-product':
+        this.reconciler.requestRebuild();
+        throw OrdersErrors.stockUnavailable();
+    }
+    this.failPoints.reached('after-reserve');
+
+    const order: NewOrder = {
+      id: orderId,
+      userId,
+      productId,
+      quantity,
+      unitPriceCents: reservation.unitPriceCents,
+      totalCents: reservation.unitPriceCents * quantity,
+      idempotencyKey: idempotencyKey ?? null,
+      requestId: command.requestId ?? null,
+      createdAt: new Date(now),
+      nextPublishAt: new Date(now + this.settings.republishAfterMs),
+    };
+    let outcome: InsertOutcome;
+    try {
+      outcome = await this.batcher.insert(order);
+    } catch (error) {
+      // Maybe stored, maybe not: the sweeper looks in MySQL and gives the units back if not.
+      this.logger.warn(`storing order ${orderId} failed: ${(error as Error).message}`);
+      throw OrdersErrors.unavailable();
+    }
+    if (outcome.kind === 'inserted') {
+      this.pending.accepted(1);
+      return { order: pendingOrder(order), replayed: false };
+    }
+
+    // Not stored, for certain: this request's reservation goes back now.
+    await this.settlement
+      .giveBack([order], { dropIdempotencyKey: true })
+      .catch((error: Error) =>
+        this.logger.warn(`giving back order ${orderId} failed, the sweeper will: ${error.message}`),
+      );
+    if (outcome.conflict === 'duplicate-id') throw OrdersErrors.unavailable();
+    // The user's key is taken by an order of another product (or Redis forgot the key).
+    const existing = await this.orders.findByIdempotencyKey(userId, idempotencyKey ?? '');
+    if (!existing) throw OrdersErrors.unavailable();
+    if (existing.productId !== productId || existing.quantity !== quantity) {
+      throw OrdersErrors.idempotencyKeyReused();
+    }
+    return { order: existing, replayed: true };
+  }
+
+  async get(userId: string, orderId: string): Promise<Order> {
+    const order = await this.orders.findById(orderId);
+    if (!order || order.userId !== userId) throw OrdersErrors.orderNotFound();
+    return order;
+  }
+
+  list(userId: string, limit: number, after?: { createdAt: Date; id: string }): Promise<OrderPage> {
+    return this.orders.listByUser(userId, limit, after);
+  }
+
+  /**
+   * PENDING or CONFIRMED -> CANCELLED with one locked, conditional change. Only the call that
+   * made the change gives the units back: to Redis now (once-only there too), and to MySQL
+   * through inventory-service — now if the deduction is known to have happened (CONFIRMED), or
+   * when its success answer arrives (PENDING), so a restore never overtakes its deduction.
+   */
+  async cancel(userId: string, orderId: string): Promise<Order> {
+    const [before] = await this.orders.changeLocked([orderId], ([order]) => {
+      if (!order || order.userId !== userId) return [];
+      if (!canTransition(order.status, OrderStatus.Cancelled)) return [];
+      return [
+        {
+          id: order.id,
+          status: OrderStatus.Cancelled,
+          stockReleaseDue: true,
+          restoreDue: order.status === OrderStatus.Confirmed,
+        },
+      ];
+    });
+    if (!before || before.userId !== userId) throw OrdersErrors.orderNotFound();
+    if (!canTransition(before.status, OrderStatus.Cancelled)) {
+      throw OrdersErrors.orderNotCancellable(before.status);
+    }
+    await this.settlement.bestEffort(`giving back cancelled order ${orderId}`, () =>
+      this.settlement.giveBack([before], { dropIdempotencyKey: false }),
+    );
+    if (before.status === OrderStatus.Confirmed) {
+      await this.settlement.bestEffort(`restoring cancelled order ${orderId}`, () =>
+        this.settlement.sendRestores([before]),
+      );
+    }
+    return (await this.orders.findById(orderId)) ?? { ...before, status: OrderStatus.Cancelled };
+  }
+
+  /** The order a repeated Idempotency-Key points at; its first request may still be storing it. */
+  private async replayed(orderId: string): Promise<Order> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const order = await this.orders.findById(orderId);
+      if (order) return order;
+      await sleep(50);
+    }
+    throw OrdersErrors.stillProcessing();
+  }
+
+  private async catalogueLoaded(): Promise<boolean> {
+    try {
+      return await this.stock.isCatalogueLoaded();
+    } catch {
+      throw OrdersErrors.unavailable();
+    }
+  }
+}
+
+function pendingOrder(order: NewOrder): Order {
+  return {
+    id: order.id,
+    userId: order.userId,
+    productId: order.productId,
+    quantity: order.quantity,
+    unitPriceCents: order.unitPriceCents,
+    totalCents: order.totalCents,
+    status: OrderStatus.Pending,
+    failureReason: null,
+    idempotencyKey: order.idempotencyKey,
+    stockRelease: null,
+    restore: null,
+    createdAt: order.createdAt,
+    updatedAt: order.createdAt,
+  };
+}

@@ -1,0 +1,103 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { RedisStockStore, type Reservation } from '../stock/redis-stock.store.js';
+import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
+import { OrderSettlement } from './order-settlement.js';
+import { OrderStatus } from './order.js';
+import { OrdersRepository } from './orders.repository.js';
+
+/**
+ * Gives back reservations nobody recorded: the service died (or MySQL failed) between the Redis
+ * script and the insert. A reservation older than ORDER_RESERVATION_TIMEOUT_MS without an order
+ * row is recorded as a FAILED order (INSERT IGNORE: if the hot path's insert lands first, the
+ * order simply goes on) and its units go back; reservations of orders already settled are
+ * forgotten.
+ */
+@Injectable()
+export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReservationSweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private sweep: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly stock: RedisStockStore,
+    private readonly orders: OrdersRepository,
+    private readonly settlement: OrderSettlement,
+    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.sweep;
+  }
+
+  /** One sweep; returns the ids of the reservations given back. */
+  async sweepOnce(now = Date.now()): Promise<string[]> {
+    const cutoff = now - this.settings.reservationTimeoutMs;
+    const old = (await this.stock.readAllReservations()).filter((r) => r.reservedAtMs <= cutoff);
+    if (old.length === 0) return [];
+    const statuses = await this.orders.findStatuses(old.map((r) => r.orderId));
+    const settled = old.filter((r) => {
+      const status = statuses.get(r.orderId);
+      return status !== undefined && status !== OrderStatus.Pending;
+    });
+    const unrecorded = old.filter((r) => !statuses.has(r.orderId));
+    await this.stock.dropReservations(settled);
+
+    if (unrecorded.length === 0) return [];
+    const recorded = new Set(await this.orders.insertAbandoned(unrecorded.map(abandonedOrder)));
+    const abandoned = unrecorded.filter((r) => recorded.has(r.orderId));
+    await this.settlement.giveBack(
+      abandoned.map((r) => ({
+        id: r.orderId,
+        userId: r.userId,
+        productId: r.productId,
+        quantity: r.quantity,
+        idempotencyKey: r.idempotencyKey,
+      })),
+      { dropIdempotencyKey: true },
+    );
+    if (abandoned.length > 0) {
+      this.logger.warn(`gave back ${abandoned.length} abandoned reservation(s)`);
+    }
+    return abandoned.map((r) => r.orderId);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const every = Math.max(500, Math.floor(this.settings.reservationTimeoutMs / 4));
+    this.timer = setTimeout(() => {
+      this.sweep = this.sweepOnce()
+        .catch((error: Error) => this.logger.warn(`reservation sweep failed: ${error.message}`))
+        .finally(() => {
+          this.sweep = undefined;
+          this.schedule();
+        });
+    }, every);
+    this.timer.unref();
+  }
+}
+
+function abandonedOrder(r: Reservation) {
+  return {
+    id: r.orderId,
+    userId: r.userId,
+    productId: r.productId,
+    quantity: r.quantity,
+    unitPriceCents: r.unitPriceCents,
+    totalCents: r.unitPriceCents * r.quantity,
+    idempotencyKey: null,
+    createdAt: new Date(r.reservedAtMs),
+  };
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+/** An order whose units are counted as "taken in Redis but not applied in MySQL". */
+export interface InFlightOrder {
+  id: string;
+  productId: string;
+  quantity: number;
+}
+
+/** What the reconciler reads from the orders table. */
+export abstract class InFlightOrders {
+  /**
+   * Orders whose units are taken in Redis but not applied in MySQL: PENDING ones (whether or not
+   * inventory already applied them: counting them errs on the low side) and those whose Redis
+   * give-back is still due.
+   */
+  abstract findInFlight(): Promise<InFlightOrder[]>;
+
+  /** Which of `ids` have an order row. */
+  abstract existing(ids: string[]): Promise<Set<string>>;
+
+  /** How many orders wait for inventory's answer. */
+  abstract countPending(): Promise<number>;
+
+  /** Whether any order of the product changed within the last `withinMs`. */
+  abstract changedRecently(productId: string, withinMs: number): Promise<boolean>;
+
+  /** Units each user holds of a product (PENDING or CONFIRMED), for per-user caps. */
+  abstract heldByUser(productId: string): Promise<Map<string, number>>;
+}
+
+/** {@link InFlightOrders} on the order-service database. */
+@Injectable()
+export class SqlInFlightOrders extends InFlightOrders {
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    super();
+  }
+
+  async findInFlight(): Promise<InFlightOrder[]> {
+    const rows = await this.db.query<{ id: string; product_id: string; quantity: number }[]>(
+      `SELECT id, product_id, quantity FROM orders WHERE status = 'PENDING'
+       UNION
+       SELECT id, product_id, quantity FROM orders WHERE stock_release = 'DUE'`,
+    );
+    return rows.map((r) => ({ id: r.id, productId: r.product_id, quantity: Number(r.quantity) }));
+  }
+
+  async existing(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.query<{ id: string }[]>(
+      `SELECT id FROM orders WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async countPending(): Promise<number> {
+    const rows = await this.db.query<{ n: number | string }[]>(
+      "SELECT COUNT(*) AS n FROM orders WHERE status = 'PENDING'",
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async changedRecently(productId: string, withinMs: number): Promise<boolean> {
+    const rows = await this.db.query<{ busy: number | string }[]>(
+      `SELECT EXISTS(SELECT 1 FROM orders WHERE product_id = ?
+         AND updated_at > NOW(3) - INTERVAL ? * 1000 MICROSECOND) AS busy`,
+      [productId, withinMs],
+    );
+    return Number(rows[0]?.busy ?? 0) === 1;
+  }
+
+  async heldByUser(productId: string): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ user_id: string | number; units: string | number }[]>(
+      `SELECT user_id, SUM(quantity) AS units FROM orders
+       WHERE product_id = ? AND status IN ('PENDING', 'CONFIRMED') GROUP BY user_id`,
+      [productId],
+    );
+    return new Map(rows.map((r) => [String(r.user_id), Number(r.units)]));
+  }
+}

@@ -1,0 +1,22 @@
+-- Recreates a product's missing counter (and its catalogue entry and per-user totals) from MySQL
+-- data, all at once, so no order can slip in between. Does nothing if the counter exists.
+--
+-- KEYS[1] stock:{p}, KEYS[2] product:{p}, KEYS[3] bought:{p}, KEYS[4] stock-ready:{p}
+-- ARGV: expected, name, priceCents, maxPerUser ('' = none), then userId, units, userId, units...
+-- Replies 1 when rebuilt, 0 when the counter was there.
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('HSET', KEYS[2], 'name', ARGV[2], 'priceCents', ARGV[3])
+  if ARGV[4] ~= '' then
+    redis.call('HSET', KEYS[2], 'maxPerUser', ARGV[4])
+  end
+end
+redis.call('DEL', KEYS[3])
+for i = 5, #ARGV, 2 do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[4], '1')
+return 1

@@ -1,0 +1,47 @@
+import { RedisKeys } from '@flash-sale/contracts';
+
+/**
+ * The Redis keys of the order pipeline. Every key of one product carries the hash tag
+ * `{productId}` (as the shared {@link RedisKeys} do), so one Lua script may touch them all in a
+ * Redis Cluster; the catalogue marker is global and is never used inside a script.
+ */
+export const StockKeys = {
+  stock: RedisKeys.stock,
+  product: RedisKeys.product,
+  /** Orders whose units are taken in Redis and not yet settled: orderId -> reservation entry. */
+  reservations: (productId: string) => `reservations:{${productId}}`,
+  /** Units each user holds of a product with a per-user cap: userId -> units. */
+  bought: (productId: string) => `bought:{${productId}}`,
+  /** An Idempotency-Key of one user for one product: "orderId|fingerprint". */
+  idempotency: (productId: string, userId: string, key: string) =>
+    `idem:{${productId}}:${userId}:${key}`,
+  /** Stands in for the idempotency key in scripts when a request has none (never written). */
+  noIdempotency: (productId: string) => `idem:{${productId}}:`,
+  /**
+   * Present while the counter is known to match MySQL: set by the reconciler when it has checked
+   * or rebuilt the counter (and for a new product, whose counter inventory-service just set).
+   * Nothing sells from a counter without it, so a counter that came back after Redis lost its
+   * data (an admin delta applied to a missing key, say) is never trusted before it is rebuilt.
+   */
+  ready: (productId: string) => `stock-ready:{${productId}}`,
+  /** Once-only guard of an order's give-back. */
+  released: (productId: string, orderId: string) => `released:{${productId}}:${orderId}`,
+  /**
+   * Present once the counters were loaded from MySQL. A missing counter then means an unknown
+   * product (404); without the marker (Redis restarted empty, FLUSHALL) it means "not rebuilt
+   * yet" (503), and nothing sells until the reconciler has rebuilt it.
+   */
+  catalogueLoaded: 'stock:catalogue-loaded',
+  /** Held by the instance running a reconciliation pass. */
+  reconcilerLock: 'stock:reconciler-lock',
+  /** SCAN patterns. */
+  stockPattern: 'stock:{*}',
+  reservationsPattern: 'reservations:{*}',
+} as const;
+
+/** The product id inside a key such as `stock:{SKU-1}`. */
+export function productIdOfKey(key: string): string | undefined {
+  const open = key.indexOf('{');
+  const close = key.indexOf('}', open + 1);
+  return open >= 0 && close > open ? key.slice(open + 1, close) : undefined;
+}

@@ -1,0 +1,151 @@
+import { Logger } from '@nestjs/common';
+import { strictFake } from '../../test/support/strict-fake.js';
+import type { InFlightOrders } from './in-flight-orders.js';
+import type { CatalogueProduct, InventoryCatalogue } from './inventory-catalogue.js';
+import type { RedisStockStore, StockSnapshot } from './redis-stock.store.js';
+import { StockReconciler } from './stock-reconciler.js';
+
+const product: CatalogueProduct = {
+  productId: 'A',
+  name: 'a',
+  priceCents: 100,
+  stock: 50,
+  maxPerUser: null,
+};
+
+function build(options: {
+  loaded: boolean;
+  snapshot: Partial<StockSnapshot>;
+  inFlight?: { id: string; productId: string; quantity: number }[];
+  catalogue?: CatalogueProduct;
+  busy?: boolean;
+}) {
+  const snap: StockSnapshot = {
+    productId: 'A',
+    counter: 50,
+    ready: true,
+    product: { priceCents: '100' },
+    reservations: [],
+    ...options.snapshot,
+  };
+  const store = strictFake<RedisStockStore>('store', {
+    isCatalogueLoaded: () => Promise.resolve(options.loaded),
+    snapshot: () => Promise.resolve([snap]),
+    repairCounter: () => Promise.resolve(true),
+    rebuildProduct: () => Promise.resolve(true),
+    ensureProduct: () => Promise.resolve(true),
+    publishStockChanged: () => Promise.resolve(),
+    markCatalogueLoaded: () => Promise.resolve(),
+  });
+  const orders = strictFake<InFlightOrders>('orders', {
+    findInFlight: () => Promise.resolve(options.inFlight ?? []),
+    existing: () => Promise.resolve(new Set<string>()),
+    heldByUser: () => Promise.resolve(new Map([['7', 2]])),
+    changedRecently: () => Promise.resolve(options.busy ?? false),
+    countPending: () => Promise.resolve(0),
+  });
+  const catalogue = strictFake<InventoryCatalogue>('catalogue', {
+    fetchAll: () => Promise.resolve([options.catalogue ?? product]),
+  });
+  const reconciler = new StockReconciler(store, orders, catalogue, {
+    reconcileIntervalMs: 0,
+    rebuildGraceMs: 0,
+    repairQuietMs: 30_000,
+  });
+  return { reconciler, store };
+}
+
+describe(StockReconciler.name, () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  it('leaves a counter alone when it matches MySQL minus the orders in flight', async () => {
+    const { reconciler, store } = build({
+      loaded: true,
+      snapshot: { counter: 47 },
+      inFlight: [{ id: 'o1', productId: 'A', quantity: 3 }],
+    });
+    const [result] = await reconciler.pass('periodic');
+    expect(result).toMatchObject({ expected: 47, drift: 0, action: 'none' });
+    expect(store.repairCounter).not.toHaveBeenCalled();
+  });
+
+  it('repairs a drift only when the same drift is seen twice in a row', async () => {
+    const { reconciler, store } = build({ loaded: true, snapshot: { counter: 40 } });
+    expect((await reconciler.pass('periodic'))[0]?.action).toBe('drift-seen');
+    expect(store.repairCounter).not.toHaveBeenCalled();
+    expect((await reconciler.pass('periodic'))[0]?.action).toBe('repaired');
+    expect(store.repairCounter).toHaveBeenCalledWith('A', 40, 50);
+    expect(store.publishStockChanged).toHaveBeenCalledWith(['A']);
+  });
+
+  it('does not repair while the product is busy or has orders in flight', async () => {
+    const busy = build({ loaded: true, snapshot: { counter: 40 }, busy: true });
+    await busy.reconciler.pass('periodic');
+    expect((await busy.reconciler.pass('periodic'))[0]?.action).toBe('drift-seen');
+    const inFlight = build({
+      loaded: true,
+      snapshot: { counter: 40 },
+      inFlight: [{ id: 'o1', productId: 'A', quantity: 1 }],
+    });
+    await inFlight.reconciler.pass('periodic');
+    expect((await inFlight.reconciler.pass('periodic'))[0]?.action).toBe('drift-seen');
+    expect(busy.store.repairCounter).not.toHaveBeenCalled();
+    expect(inFlight.store.repairCounter).not.toHaveBeenCalled();
+  });
+
+  it('repairs at once on demand, and only reports in check mode', async () => {
+    const repair = build({ loaded: true, snapshot: { counter: 40 } });
+    expect((await repair.reconciler.pass('repair'))[0]?.action).toBe('repaired');
+    const check = build({ loaded: true, snapshot: { counter: 40 } });
+    expect((await check.reconciler.pass('check'))[0]).toMatchObject({
+      drift: 10,
+      action: 'drift-seen',
+    });
+    expect(check.store.repairCounter).not.toHaveBeenCalled();
+  });
+
+  it('rebuilds lost counters at once, with per-user totals, then marks the catalogue loaded', async () => {
+    const { reconciler, store } = build({
+      loaded: false,
+      snapshot: { counter: null, ready: false, product: {} },
+      inFlight: [{ id: 'o1', productId: 'A', quantity: 5 }],
+      catalogue: { ...product, maxPerUser: 3 },
+    });
+    const [result] = await reconciler.pass('periodic');
+    expect(result).toMatchObject({ expected: 45, action: 'rebuilt' });
+    expect(store.rebuildProduct).toHaveBeenCalledWith(
+      expect.objectContaining({ productId: 'A', maxPerUser: 3 }),
+      45,
+      new Map([['7', 2]]),
+    );
+    expect(store.markCatalogueLoaded).toHaveBeenCalled();
+  });
+
+  it('rebuilds a counter missing while the catalogue is loaded only on the second sighting', async () => {
+    const { reconciler, store } = build({ loaded: true, snapshot: { counter: null } });
+    expect((await reconciler.pass('periodic'))[0]?.action).toBe('missing');
+    expect(store.rebuildProduct).not.toHaveBeenCalled();
+    expect((await reconciler.pass('periodic'))[0]?.action).toBe('rebuilt');
+  });
+
+  it('sets a counter that is not marked ready right away (compare-and-set)', async () => {
+    const { reconciler, store } = build({ loaded: true, snapshot: { counter: 50, ready: false } });
+    expect((await reconciler.pass('periodic'))[0]?.action).toBe('repaired');
+    expect(store.repairCounter).toHaveBeenCalledWith('A', 50, 50);
+  });
+
+  it('does not mark the catalogue loaded while a counter could not be set', async () => {
+    const { reconciler, store } = build({ loaded: false, snapshot: { counter: 7, ready: false } });
+    (store.repairCounter as unknown as jest.Mock).mockImplementation(() => Promise.resolve(false));
+    expect((await reconciler.pass('periodic'))[0]?.action).toBe('repair-skipped');
+    expect(store.markCatalogueLoaded).not.toHaveBeenCalled();
+  });
+
+  it('writes a missing catalogue entry', async () => {
+    const { reconciler, store } = build({ loaded: true, snapshot: { product: {} } });
+    await reconciler.pass('periodic');
+    expect(store.ensureProduct).toHaveBeenCalledWith(product);
+  });
+});

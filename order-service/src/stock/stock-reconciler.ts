@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
+import { MetricsService } from '@flash-sale/common';
+import { Counter, Gauge } from 'prom-client';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { InFlightOrders } from './in-flight-orders.js';
+import { InventoryCatalogue, type CatalogueProduct } from './inventory-catalogue.js';
+import { RedisStockStore } from './redis-stock.store.js';
+import { checkCounters, unexplainedReservations, type CounterCheck } from './stock-drift.js';
+
+/**
+ * - `check`: compare only, change nothing.
+ * - `periodic`: repair a drift seen with the same value on two passes in a row while its product
+ *   is quiet (nothing in flight, no order changed for STOCK_REPAIR_QUIET_MS): with orders in flight
+ *   MySQL may hold deductions whose answers are still on their way, so the expected value can be
+ *   too low by any amount. Rebuild a counter missing on two passes in a row; while Redis is known
+ *   to have lost its data, rebuild at once (sales wait for it; erring low is safe).
+ * - `repair`: rebuild and repair at once (on demand, and `scripts/init-redis-stock.js`).
+ */
+export type ReconcileMode = 'check' | 'periodic' | 'repair';
+
+export type ReconcileAction =
+  'none' | 'drift-seen' | 'repaired' | 'repair-skipped' | 'rebuilt' | 'missing' | 'not-ready';
+
+export interface ReconcileResult extends CounterCheck {
+  action: ReconcileAction;
+}
+
+const LOCK_TTL_MS = 60_000;
+/** Longest wait for PENDING orders to be answered before counters are rebuilt. */
+const DRAIN_WAIT_MS = 5_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Keeps the Redis counters honest: compares each with MySQL stock minus the units in flight
+ * (see {@link checkCounters}), exports and logs the drift, and repairs it with a compare-and-set
+ * so an order reserved meanwhile is never overwritten. Rebuilds counters that Redis lost, from
+ * MySQL, before the product sells again (until then orders answer 503). One instance at a time
+ * (a Redis lock); periodic, and on demand.
+ */
+@Injectable()
+export class StockReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(StockReconciler.name);
+  private readonly driftGauge: Gauge<'product_id'> | undefined;
+  private readonly repairs: Counter<'kind'> | undefined;
+  /** Drift per product on the previous periodic pass, and products whose counter was missing. */
+  private previousDrift = new Map<string, number>();
+  private previouslyMissing = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private rebuildRequested = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: RedisStockStore,
+    private readonly orders: InFlightOrders,
+    private readonly catalogue: InventoryCatalogue,
+    @Inject(ORDER_SETTINGS)
+    private readonly settings: Pick<
+      OrderSettings,
+      'reconcileIntervalMs' | 'rebuildGraceMs' | 'repairQuietMs'
+    >,
+    @Optional() metrics?: MetricsService,
+  ) {
+    if (metrics) {
+      this.driftGauge = new Gauge({
+        name: 'stock_counter_drift',
+        help: 'Expected Redis counter (MySQL stock - units in flight) minus the counter',
+        labelNames: ['product_id'],
+        registers: [metrics.registry],
+      });
+      this.repairs = new Counter({
+        name: 'stock_counter_repairs_total',
+        help: 'Redis counters repaired or rebuilt by the reconciler',
+        labelNames: ['kind'],
+        registers: [metrics.registry],
+      });
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.settings.reconcileIntervalMs === 0) return;
+    // A first pass soon after start, so an empty Redis is rebuilt without waiting a full period.
+    this.schedule(1_000);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Asks for a pass as soon as possible (the hot path found a counter or a catalogue entry
+   * missing). Coalesced: one pass serves every request made before it starts.
+   */
+  requestRebuild(): void {
+    if (this.rebuildRequested || this.stopped) return;
+    this.rebuildRequested = true;
+    setTimeout(() => {
+      void this.runExclusive('periodic').finally(() => {
+        this.rebuildRequested = false;
+      });
+    }, 0).unref();
+  }
+
+  /** One pass now; waits up to `waitMs` for another instance's pass to finish. */
+  async reconcile(mode: ReconcileMode, waitMs = 10_000): Promise<ReconcileResult[] | null> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const result = await this.runExclusive(mode);
+      if (result !== null || Date.now() >= deadline) return result;
+      await sleep(200);
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      void this.runExclusive('periodic').finally(() =>
+        this.schedule(this.settings.reconcileIntervalMs),
+      );
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Runs a pass under the Redis lock; null when another pass holds it. Never throws. */
+  private async runExclusive(mode: ReconcileMode): Promise<ReconcileResult[] | null> {
+    while (this.running) await this.running.catch(() => undefined);
+    const pass = (async () => {
+      const token = randomUUID();
+      try {
+        if (mode !== 'check' && !(await this.store.acquireReconcilerLock(token, LOCK_TTL_MS))) {
+          return null;
+        }
+        try {
+          return await this.pass(mode);
+        } finally {
+          if (mode !== 'check') await this.store.releaseReconcilerLock(token);
+        }
+      } catch (error) {
+        this.logger.warn(`stock reconciliation failed: ${(error as Error).message}`);
+        return null;
+      }
+    })();
+    this.running = pass;
+    try {
+      return await pass;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async isQuiet(check: CounterCheck): Promise<boolean> {
+    if (check.inFlight !== 0) return false;
+    return !(await this.orders.changedRecently(check.productId, this.settings.repairQuietMs));
+  }
+
+  /** The pass itself; exported through {@link reconcile} and used by the ops scripts. */
+  async pass(mode: ReconcileMode): Promise<ReconcileResult[]> {
+    const loaded = await this.store.isCatalogueLoaded();
+    if (!loaded && mode !== 'check') {
+      // Orders reserved just before Redis lost its data are still being recorded: let them land
+      // in MySQL first, so they are counted.
+      await sleep(this.settings.rebuildGraceMs);
+      // Nothing new can be accepted without counters, so the PENDING orders only drain: wait a
+      // little for their answers, so the rebuilt counters are exact rather than low (a PENDING
+      // order may already be deducted in MySQL and would be subtracted twice).
+      const deadline = Date.now() + DRAIN_WAIT_MS;
+      while (Date.now() < deadline && (await this.orders.countPending()) > 0) await sleep(100);
+    }
+    // Read order matters (see checkCounters): product list, Redis, orders, then MySQL stock.
+    const listed = await this.catalogue.fetchAll();
+    const snapshots = await this.store.snapshot(listed.map((p) => p.productId));
+    let inFlight = await this.orders.findInFlight();
+    const recorded = await this.orders.existing(unexplainedReservations(snapshots, inFlight));
+    const current = await this.catalogue.fetchAll();
+    if (!loaded) {
+      // Orders recorded while MySQL stock was read are not in it: count them too (errs low).
+      inFlight = [...inFlight, ...(await this.orders.findInFlight())];
+    }
+    const byId = new Map<string, CatalogueProduct>(current.map((p) => [p.productId, p]));
+    const checks = checkCounters({
+      mysqlStock: new Map(current.map((p) => [p.productId, p.stock])),
+      snapshots,
+      inFlight,
+      recorded,
+    });
+
+    const results: ReconcileResult[] = [];
+    const changed: string[] = [];
+    const drifts = new Map<string, number>();
+    const missing = new Set<string>();
+    let complete = true;
+    for (const check of checks) {
+      const product = byId.get(check.productId) as CatalogueProduct;
+      const snapshot = snapshots.find((s) => s.productId === check.productId);
+      let action: ReconcileAction = 'none';
+      try {
+        if (check.counter === null) {
+          missing.add(check.productId);
+          const rebuildNow =
+            mode === 'repair' ||
+            (mode === 'periodic' && (!loaded || this.previouslyMissing.has(check.productId)));
+          action = 'missing';
+          if (rebuildNow) {
+            const held = product.maxPerUser
+              ? await this.orders.heldByUser(check.productId)
+              : new Map<string, number>();
+            if (await this.store.rebuildProduct(product, check.expected, held)) {
+              action = 'rebuilt';
+              changed.push(check.productId);
+              this.repairs?.inc({ kind: 'rebuilt' });
+            } else {
+              action = 'repair-skipped';
+              complete = false;
+            }
+          }
+        } else {
+          this.driftGauge?.set({ product_id: check.productId }, check.drift);
+          if (mode !== 'check' && Object.keys(snapshot?.product ?? {}).length === 0) {
+            await this.store.ensureProduct(product);
+          }
+          if (check.drift !== 0) drifts.set(check.productId, check.drift);
+          if (!snapshot?.ready) {
+            // Not sellable yet (a new product, or a counter that reappeared after Redis lost its
+            // data): nothing moves it but admin changes, so set it right now.
+            action = 'not-ready';
+            if (mode !== 'check') {
+              const ok = await this.store.repairCounter(
+                check.productId,
+                check.counter,
+                check.expected,
+              );
+              action = ok ? 'repaired' : 'repair-skipped';
+              if (ok) {
+                changed.push(check.productId);
+                drifts.delete(check.productId);
+                if (check.drift !== 0) this.repairs?.inc({ kind: 'repaired' });
+              } else {
+                complete = false;
+              }
+            }
+          } else if (check.drift !== 0) {
+            action = 'drift-seen';
+            const repairNow =
+              mode === 'repair' ||
+              (mode === 'periodic' &&
+                this.previousDrift.get(check.productId) === check.drift &&
+                (await this.isQuiet(check)));
+            if (repairNow) {
+              const ok = await this.store.repairCounter(
+                check.productId,
+                check.counter,
+                check.expected,
+              );
+              action = ok ? 'repaired' : 'repair-skipped';
+              if (ok) {
+                changed.push(check.productId);
+                drifts.delete(check.productId);
+                this.repairs?.inc({ kind: 'repaired' });
+              }
+            }
+          }
+        }
+      } catch (error) {
+        complete = false;
+        this.logger.warn(`reconciling ${check.productId} failed: ${(error as Error).message}`);
+      }
+      if (action !== 'none' && !(action === 'repaired' && check.drift === 0)) {
+        this.logger.log(
+          `stock ${check.productId}: counter ${check.counter ?? 'missing'}, MySQL ${check.mysqlStock}, ` +
+            `in flight ${check.inFlight}, expected ${check.expected}, drift ${check.drift}: ${action}`,
+        );
+      }
+      results.push({ ...check, action });
+    }
+    if (mode === 'periodic') {
+      this.previousDrift = drifts;
+      this.previouslyMissing = missing;
+    }
+    if (mode !== 'check') {
+      if (changed.length > 0) await this.store.publishStockChanged(changed);
+      if (!loaded && complete) {
+        await this.store.markCatalogueLoaded();
+        this.logger.log(`stock counters loaded from MySQL (${checks.length} products)`);
+      }
+    }
+    return results;
+  }
+}

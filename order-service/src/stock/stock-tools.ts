@@ -1,0 +1,77 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { createPool } from 'mysql2/promise';
+import type { DataSource } from 'typeorm';
+import { loadOrderServiceConfig } from '../config.js';
+import { orderSettingsFrom } from '../orders/order-settings.js';
+import { SqlInFlightOrders } from './in-flight-orders.js';
+import { InventoryCatalogue } from './inventory-catalogue.js';
+import { RedisStockStore } from './redis-stock.store.js';
+import { StockReconciler, type ReconcileMode, type ReconcileResult } from './stock-reconciler.js';
+
+/**
+ * The reconciler outside Nest, for `scripts/check-redis-stock.js` and `scripts/init-redis-stock.js`:
+ * the same code the service runs, on its own connections, configured from the same environment
+ * (order-service's variables; run from the repository root or with them exported).
+ */
+export async function runReconciliation(mode: ReconcileMode): Promise<{
+  results: ReconcileResult[] | null;
+  catalogueLoaded: boolean;
+}> {
+  Logger.overrideLogger(['error', 'warn']);
+  const config = loadOrderServiceConfig({ ...process.env });
+  const redis = new Redis({
+    host: config.REDIS_HOST,
+    port: config.REDIS_PORT,
+    password: config.REDIS_PASSWORD,
+    maxRetriesPerRequest: 1,
+  });
+  const pool = createPool({
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    user: config.DB_USERNAME,
+    password: config.DB_PASSWORD,
+    database: config.DB_DATABASE,
+    timezone: 'Z',
+    connectionLimit: 2,
+  });
+  // The in-flight queries only need `query(sql, params)`, which a mysql2 pool provides.
+  const db = {
+    query: async (sql: string, params?: unknown[]) => (await pool.query(sql, params))[0],
+  } as unknown as DataSource;
+  try {
+    const settings = orderSettingsFrom(config);
+    const store = new RedisStockStore(redis);
+    const reconciler = new StockReconciler(
+      store,
+      new SqlInFlightOrders(db),
+      new InventoryCatalogue(settings),
+      settings,
+    );
+    const results =
+      mode === 'check' ? await reconciler.pass('check') : await reconciler.reconcile(mode);
+    return { results, catalogueLoaded: await store.isCatalogueLoaded() };
+  } finally {
+    redis.disconnect();
+    await pool.end();
+  }
+}
+
+/** The results as an aligned text table. */
+export function formatResults(results: ReconcileResult[]): string {
+  const header = ['product', 'counter', 'mysql', 'in-flight', 'expected', 'drift', 'action'];
+  const rows = results.map((r) => [
+    r.productId,
+    r.counter === null ? 'missing' : String(r.counter),
+    String(r.mysqlStock),
+    String(r.inFlight),
+    String(r.expected),
+    String(r.drift),
+    r.action,
+  ]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}

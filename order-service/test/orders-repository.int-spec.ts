@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { loadOrderServiceConfig } from '../src/config.js';
+import { migrations } from '../src/database/migrations/index.js';
+import { OrderStatus, type NewOrder } from '../src/orders/order.js';
+import { DuplicateOrderError } from '../src/orders/orders.repository.js';
+import { SqlOrdersRepository } from '../src/orders/sql-orders.repository.js';
+import { SqlInFlightOrders } from '../src/stock/in-flight-orders.js';
+
+/** The SQL of the orders table on the real MariaDB; each test uses its own user ids and products. */
+const config = loadOrderServiceConfig({ ...process.env });
+
+describe('orders repository (real MariaDB)', () => {
+  let db: DataSource;
+  let orders: SqlOrdersRepository;
+  let inFlight: SqlInFlightOrders;
+  let nextUser = Math.floor(Math.random() * 1e9) + 1e9;
+
+  beforeAll(async () => {
+    db = new DataSource({
+      type: 'mysql',
+      host: config.DB_HOST,
+      port: config.DB_PORT,
+      username: config.DB_USERNAME,
+      password: config.DB_PASSWORD,
+      database: config.DB_DATABASE,
+      timezone: 'Z',
+      migrations,
+      migrationsRun: true,
+    });
+    await db.initialize();
+    orders = new SqlOrdersRepository(db);
+    inFlight = new SqlInFlightOrders(db);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+  });
+
+  function newOrder(overrides: Partial<NewOrder> = {}): NewOrder {
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000 + Math.floor(Math.random() * 1000));
+    return {
+      id: randomUUID(),
+      userId: String(nextUser),
+      productId: 'T-repo-1',
+      quantity: 2,
+      unitPriceCents: 300,
+      totalCents: 600,
+      idempotencyKey: null,
+      requestId: 'req-1',
+      createdAt: now,
+      nextPublishAt: new Date(now.getTime() + 60_000),
+      ...overrides,
+    };
+  }
+
+  beforeEach(() => {
+    nextUser += 1;
+  });
+
+  it('stores a batch with one INSERT and reads the orders back', async () => {
+    const batch = [newOrder(), newOrder({ idempotencyKey: 'k1' })];
+    await orders.insertMany(batch);
+    const first = await orders.findById(batch[0].id);
+    expect(first).toMatchObject({
+      id: batch[0].id,
+      userId: String(nextUser),
+      status: 'PENDING',
+      unitPriceCents: 300,
+      totalCents: 600,
+      createdAt: batch[0].createdAt,
+    });
+    expect((await orders.findByIdempotencyKey(String(nextUser), 'k1'))?.id).toBe(batch[1].id);
+    expect(await orders.findById('not-a-uuid')).toBeNull();
+  });
+
+  it('rolls a batch back as a whole on a duplicate key, and names the key row by row', async () => {
+    const taken = newOrder({ idempotencyKey: 'same' });
+    await orders.insertMany([taken]);
+    const fresh = newOrder();
+    await expect(
+      orders.insertMany([fresh, newOrder({ idempotencyKey: 'same' })]),
+    ).rejects.toBeInstanceOf(DuplicateOrderError);
+    expect(await orders.findById(fresh.id)).toBeNull();
+    expect(await orders.insertOne(newOrder({ idempotencyKey: 'same' }))).toBe(
+      'duplicate-idempotency-key',
+    );
+    expect(await orders.insertOne({ ...newOrder(), id: taken.id })).toBe('duplicate-id');
+    expect(await orders.insertOne(fresh)).toBeNull();
+  });
+
+  it('records an abandoned reservation only if nobody stored the order first', async () => {
+    const stored = newOrder();
+    await orders.insertMany([stored]);
+    const lost = newOrder();
+    const recorded = await orders.insertAbandoned([stored, lost]);
+    expect(recorded).toEqual([lost.id]);
+    expect(await orders.findById(lost.id)).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'RESERVATION_EXPIRED',
+      stockRelease: 'DUE',
+      idempotencyKey: null,
+    });
+    expect((await orders.findById(stored.id))?.status).toBe('PENDING');
+    // The hot path's insert of the abandoned id now fails: it must not be stored twice.
+    expect(await orders.insertOne(lost)).toBe('duplicate-id');
+  });
+
+  it('lets only one of two racing changes happen (row lock + state check)', async () => {
+    const order = newOrder();
+    await orders.insertMany([order]);
+    const attempt = (to: 'CONFIRMED' | 'CANCELLED') =>
+      orders.changeLocked([order.id], ([o]) =>
+        o && o.status === OrderStatus.Pending ? [{ id: o.id, status: to }] : [],
+      );
+    const befores = await Promise.all([
+      attempt('CONFIRMED'),
+      attempt('CANCELLED'),
+      attempt('CONFIRMED'),
+    ]);
+    const saw = befores.map((b) => b[0]?.status);
+    expect(saw.filter((s) => s === 'PENDING')).toHaveLength(1);
+    expect(['CONFIRMED', 'CANCELLED']).toContain((await orders.findById(order.id))?.status);
+  });
+
+  it('marks give-backs and restores due and done', async () => {
+    const order = newOrder();
+    await orders.insertMany([order]);
+    await orders.changeLocked([order.id], () => [
+      { id: order.id, status: OrderStatus.Cancelled, stockReleaseDue: true, restoreDue: true },
+    ]);
+    expect(await orders.findById(order.id)).toMatchObject({ stockRelease: 'DUE', restore: 'DUE' });
+    expect((await orders.findStockReleaseDue(0, 10_000)).map((o) => o.id)).toContain(order.id);
+    expect((await orders.findRestoreDue(0, 10_000)).map((o) => o.id)).toContain(order.id);
+    expect((await orders.findStockReleaseDue(60_000, 10_000)).map((o) => o.id)).not.toContain(
+      order.id,
+    );
+    await orders.markStockReleased([order.id]);
+    await orders.markRestoreSent([order.id]);
+    expect(await orders.findById(order.id)).toMatchObject({
+      stockRelease: 'DONE',
+      restore: 'SENT',
+    });
+  });
+
+  it('finds PENDING orders due for (re)publishing and pushes them back with backoff', async () => {
+    const due = newOrder({ nextPublishAt: new Date(Date.now() - 1_000) });
+    const later = newOrder();
+    await orders.insertMany([due, later]);
+    const found = (await orders.findDueForPublish(10_000)).map((o) => o.id);
+    expect(found).toContain(due.id);
+    expect(found).not.toContain(later.id);
+    await orders.reschedulePublish([due.id], 5_000);
+    expect((await orders.findDueForPublish(10_000)).map((o) => o.id)).not.toContain(due.id);
+  });
+
+  it('pages a user’s orders newest first with a cursor', async () => {
+    const base = Date.now() - 10_000;
+    const batch = Array.from({ length: 5 }, (_, i) =>
+      newOrder({ createdAt: new Date(base + (i < 2 ? 0 : i) * 1_000) }),
+    );
+    await orders.insertMany(batch);
+    const seen: string[] = [];
+    let after: { createdAt: Date; id: string } | undefined;
+    for (let page = 0; page < 5; page++) {
+      const result = await orders.listByUser(String(nextUser), 2, after);
+      seen.push(...result.orders.map((o) => o.id));
+      if (!result.next) break;
+      after = result.next;
+    }
+    const expected = [...batch]
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+      .map((o) => o.id);
+    expect(seen).toEqual(expected);
+  });
+
+  it('counts in-flight units and per-user holdings for the reconciler', async () => {
+    const product = `T-repo-${randomUUID().slice(0, 8)}`;
+    const a = newOrder({ productId: product, quantity: 2 });
+    const b = newOrder({ productId: product, quantity: 3 });
+    const c = newOrder({ productId: product, quantity: 4 });
+    await orders.insertMany([a, b, c]);
+    await orders.changeLocked([b.id], () => [{ id: b.id, status: OrderStatus.Confirmed }]);
+    await orders.changeLocked([c.id], () => [
+      {
+        id: c.id,
+        status: OrderStatus.Failed,
+        failureReason: 'INSUFFICIENT_STOCK',
+        stockReleaseDue: true,
+      },
+    ]);
+    const mine = (await inFlight.findInFlight()).filter((o) => o.productId === product);
+    expect(mine.map((o) => o.id).sort()).toEqual([a.id, c.id].sort());
+    expect(await inFlight.heldByUser(product)).toEqual(new Map([[String(nextUser), 5]]));
+    expect(await inFlight.existing([a.id, randomUUID()])).toEqual(new Set([a.id]));
+    expect(await inFlight.changedRecently(product, 60_000)).toBe(true);
+    expect(await inFlight.changedRecently(`T-repo-none-${randomUUID().slice(0, 8)}`, 60_000)).toBe(
+      false,
+    );
+    expect(await inFlight.countPending()).toBeGreaterThanOrEqual(1);
+  });
+});

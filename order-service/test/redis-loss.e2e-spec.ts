@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import { eventually } from '@flash-sale/common/testing';
+import { StockKeys } from '../src/stock/stock-keys.js';
+import { sleep, streamOrders } from './support/order-stream.js';
+import { OrdersDb } from './support/orders-db.js';
+import { InventoryAdmin, newProductId, SpawnedService } from './support/stack.js';
+import { ThrowawayRedis } from './support/throwaway-redis.js';
+
+/**
+ * Redis loses everything (FLUSHALL) while buyers order. Both services run against a redis-server
+ * of this test's own. Orders meanwhile get only 201, 409 or 503 (never another 5xx), nothing is
+ * oversold, and the counter is rebuilt from MySQL and ends equal to MySQL stock.
+ */
+jest.setTimeout(90_000);
+
+const INITIAL_STOCK = 300;
+
+describe('loss of Redis data (e2e, real stack)', () => {
+  let redis: ThrowawayRedis;
+  let inventory: SpawnedService;
+  let orders: SpawnedService;
+  let admin: InventoryAdmin;
+  let db: OrdersDb;
+
+  beforeAll(async () => {
+    redis = await ThrowawayRedis.start();
+    const redisEnv = { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port) };
+    inventory = await SpawnedService.start('inventory-service', redisEnv);
+    admin = new InventoryAdmin(inventory.url);
+    orders = await SpawnedService.start('order-service', {
+      ...redisEnv,
+      INVENTORY_SERVICE_URL: inventory.url,
+      ORDER_KAFKA_GROUP_ID: `order-service-redis-loss-${randomUUID()}`,
+      STOCK_RECONCILE_INTERVAL_MS: '2000',
+      STOCK_REBUILD_GRACE_MS: '500',
+      STOCK_REPAIR_QUIET_MS: '3000',
+    });
+    db = new OrdersDb();
+  }, 90_000);
+
+  afterAll(async () => {
+    await orders?.stop();
+    await inventory?.stop();
+    await redis?.stop();
+    await db?.close();
+  });
+
+  it('answers 503 while counters are rebuilt, never oversells, and ends with Redis = MySQL', async () => {
+    const productId = newProductId('T-os-flush');
+    await admin.create({ productId, stock: INITIAL_STOCK });
+    // Sellable once the fresh Redis has been loaded from MySQL (the first reconciliation).
+    await eventually(
+      async () => ((await redis.client.exists(StockKeys.catalogueLoaded)) ? true : undefined),
+      30_000,
+      200,
+    );
+
+    let flushedAt = 0;
+    let stop = false;
+    const stream = streamOrders({
+      url: () => orders.url,
+      productId,
+      workers: 16,
+      stop: () => stop,
+      pauseMs: 5,
+    });
+    await sleep(1_500);
+    await redis.client.flushall();
+    flushedAt = Date.now();
+    await sleep(4_000);
+    stop = true;
+    const result = await stream;
+    expect(flushedAt).toBeGreaterThan(0);
+
+    const statuses = [...result.statuses.keys()];
+    for (const status of statuses) expect([201, 409, 503]).toContain(status);
+    expect(result.statuses.get(201) ?? 0).toBeGreaterThan(0);
+    // The loss was noticed: some orders were turned away until the counter was rebuilt.
+    expect(result.codes.get('STOCK_UNAVAILABLE') ?? 0).toBeGreaterThan(0);
+
+    await eventually(
+      async () => ((await db.unsettled(productId)) === 0 ? true : undefined),
+      40_000,
+      500,
+    );
+    const counts = await db.statusCounts(productId);
+    const confirmed = counts.CONFIRMED?.units ?? 0;
+    expect(confirmed).toBeLessThanOrEqual(INITIAL_STOCK);
+    const mysql = (await admin.get(productId)).stock;
+    expect(mysql).toBe(INITIAL_STOCK - confirmed);
+    // Rebuilt, and once quiet the reconciler brings it exactly to MySQL stock.
+    await eventually(
+      async () =>
+        Number(await redis.client.get(StockKeys.stock(productId))) === mysql ? true : undefined,
+      30_000,
+      500,
+    );
+    process.stderr.write(
+      `redis-loss: statuses ${JSON.stringify([...result.statuses])}, codes ${JSON.stringify([...result.codes])}, ` +
+        `orders ${JSON.stringify(counts)}, MySQL ${mysql}\n`,
+    );
+  });
+});

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { freePort } from './stack.js';
+
+/**
+ * A redis-server of this test's own on a free port, without persistence, so a test can FLUSHALL
+ * it for real without touching the Redis everyone else shares.
+ */
+export class ThrowawayRedis {
+  private constructor(
+    readonly port: number,
+    private readonly child: ChildProcess,
+    readonly client: Redis,
+  ) {}
+
+  static async start(): Promise<ThrowawayRedis> {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 100 });
+    client.on('error', () => undefined);
+    const redis = new ThrowawayRedis(port, child, client);
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await client.ping();
+        return redis;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          await redis.stop();
+          throw error;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.client.disconnect();
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}

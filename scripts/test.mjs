@@ -52,6 +52,33 @@ async function main() {
     }
   }
 
+  // The container/production-build checks (node:test): compose files and the Dockerfiles' build
+  // path, started against the local infrastructure.
+  const tap = join(resultsDir, 'tests_prod.tap');
+  step('tests/prod: node --test (compose files, production build path)');
+  try {
+    await run(process.execPath, [
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      'tests/prod/compose.test.mjs',
+      'tests/prod/prod-build.test.mjs',
+    ]);
+  } catch {
+    failures.push('tests/prod');
+  }
+  if (existsSync(tap)) {
+    const text = readFileSync(tap, 'utf8');
+    const count = (name) => Number(text.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
+    passed += count('pass');
+    failed += count('fail');
+    if (count('pass') + count('fail') === 0) failures.push('tests/prod ran no test');
+  } else {
+    failures.push('tests/prod wrote no results');
+  }
+
   step(failures.length === 0 ? 'All suites passed' : `Failed: ${failures.join('; ')}`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   process.exit(failures.length === 0 ? 0 : 1);

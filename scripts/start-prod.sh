@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Production mode, in one of two ways:
+#   - a Docker engine answers (`docker info`): `docker compose up --build -d` with
+#     docker-compose.yml (MySQL 8, Redis 7, Kafka 4.1.2 and the three service images);
+#   - no engine (the development and CI machines here): the production build on this machine:
+#     scripts/infra.sh up (MariaDB, Redis, Kafka), npm run build, then each service's
+#     `node dist/main.js` with NODE_ENV=production in the background
+#     (logs in logs/<service>.log, pids in .run/<service>.pid).
+# Either way it waits until GET /api/health answers 200 on each (ports 3001-3003) and prints URLs.
+#
+# Needs JWT_SECRET (at least 32 characters, not the development value): from the environment or
+# from a `.env` file at the repository root (the file docker compose reads), e.g.
+#   echo "JWT_SECRET=$(openssl rand -hex 32)" > .env
+#
+# Usage: scripts/start-prod.sh [--docker | --no-docker]   (default: --docker when an engine answers)
+# Stop:  scripts/stop-prod.sh
+# Environment: HEALTH_TIMEOUT (seconds, default 180); USER_SERVICE_PORT, ORDER_SERVICE_PORT,
+# INVENTORY_SERVICE_PORT (host ports, default 3001-3003); without Docker also the services' DB_*,
+# REDIS_*, KAFKA_BROKER, LOG_LEVEL, ... (see the README's Configuration).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SERVICES=(
+  "user-service:${USER_SERVICE_PORT:-3001}"
+  "order-service:${ORDER_SERVICE_PORT:-3002}"
+  "inventory-service:${INVENTORY_SERVICE_PORT:-3003}"
+)
+HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-180}"
+# packages/common/src/config/env.schema.ts refuses it with NODE_ENV=production.
+DEVELOPMENT_JWT_SECRET='development-only-secret-do-not-use-in-production'
+
+say() { printf '[start-prod] %s\n' "$*"; }
+die() { printf '[start-prod] ERROR: %s\n' "$*" >&2; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+mode=auto
+for arg in "$@"; do
+  case "$arg" in
+    --docker) mode=docker ;;
+    --no-docker) mode=local ;;
+    -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $arg (see --help)" ;;
+  esac
+done
+
+engine_answers() { have docker && docker info >/dev/null 2>&1; }
+if [[ $mode == auto ]]; then
+  if engine_answers; then mode=docker; else mode=local; fi
+elif [[ $mode == docker ]] && ! engine_answers; then
+  die "--docker: no Docker engine answers (docker info failed)"
+fi
+
+# JWT_SECRET from the environment, else from ./.env; refused when short or the development one.
+if [[ -z "${JWT_SECRET:-}" && -f .env ]]; then
+  JWT_SECRET="$(sed -n 's/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}JWT_SECRET=//p' .env | tail -n 1)"
+  JWT_SECRET="${JWT_SECRET%\"}" && JWT_SECRET="${JWT_SECRET#\"}"
+  JWT_SECRET="${JWT_SECRET%\'}" && JWT_SECRET="${JWT_SECRET#\'}"
+fi
+if [[ -z "${JWT_SECRET:-}" ]]; then
+  die "JWT_SECRET is not set. Production refuses the development secret: set JWT_SECRET (at least 32 random characters) in the environment or in $ROOT/.env, e.g.  echo \"JWT_SECRET=\$(openssl rand -hex 32)\" > .env"
+fi
+if ((${#JWT_SECRET} < 32)); then
+  die "JWT_SECRET must be at least 32 characters (it has ${#JWT_SECRET})"
+fi
+if [[ "$JWT_SECRET" == "$DEVELOPMENT_JWT_SECRET" ]]; then
+  die "JWT_SECRET is the development value, which production refuses; choose a secret of your own"
+fi
+export JWT_SECRET
+
+http_ok() {
+  if have curl; then
+    curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null
+  else
+    node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))' "$1"
+  fi
+}
+
+# wait_healthy NAME PORT CHECK_ALIVE(command that fails when the service is gone) SHOW_LOG(command)
+wait_healthy() {
+  local name="$1" port="$2" alive="$3" show_log="$4" waited=0
+  until http_ok "http://127.0.0.1:$port/api/health"; do
+    if ! $alive "$name"; then
+      $show_log "$name" >&2 || true
+      return 1
+    fi
+    if ((waited >= HEALTH_TIMEOUT)); then
+      printf '[start-prod] %s: /api/health is not 200 after %s s; last log lines:\n' "$name" "$HEALTH_TIMEOUT" >&2
+      $show_log "$name" >&2 || true
+      return 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  say "$name healthy: http://localhost:$port/api   (docs: http://localhost:$port/api/docs)"
+}
+
+# Liveness and log of a service, for wait_healthy (called through a variable).
+# shellcheck disable=SC2317
+compose_running() { [[ -n "$(docker compose ps -q --status running "$1" 2>/dev/null)" ]]; }
+# shellcheck disable=SC2317
+compose_log() { docker compose logs --no-color --tail 40 "$1"; }
+
+# ------------------------------------------------------------------------------ with Docker
+if [[ $mode == docker ]]; then
+  docker compose version >/dev/null 2>&1 \
+    || die "a Docker engine answers but the Compose v2 plugin (docker compose) is missing; install it (docker-compose-plugin)"
+  say "Docker engine found: docker compose up --build -d (docker-compose.yml)"
+  docker compose up --build -d
+  failed=0
+  for entry in "${SERVICES[@]}"; do
+    wait_healthy "${entry%%:*}" "${entry##*:}" compose_running compose_log || failed=1
+  done
+  ((failed == 0)) || die "not every service is healthy; docker compose ps / docker compose logs <service>; stop with scripts/stop-prod.sh"
+  say "Running in Docker (project flash-sale). Logs: docker compose logs -f <service>. Stop: scripts/stop-prod.sh"
+  exit 0
+fi
+
+# ------------------------------------------------------------------------------ without Docker
+say "No Docker engine: the production build on this machine (node dist/main.js, NODE_ENV=production)"
+have node || die "Node.js >= 20.19 is required"
+if [[ ! -f node_modules/.package-lock.json ]]; then
+  say "installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+bash scripts/infra.sh up
+say "building (npm run build)"
+npm run --silent build
+mkdir -p logs .run
+
+is_ours() { # PID: a live `node ... dist/main.js`
+  local cmd
+  kill -0 "$1" 2>/dev/null || return 1
+  if [[ -r "/proc/$1/cmdline" ]]; then cmd="$(tr '\0' ' ' <"/proc/$1/cmdline")"; else cmd="$(ps -p "$1" -o command= 2>/dev/null)"; fi
+  [[ "$cmd" == *dist/main.js* ]]
+}
+local_running() { [[ -f ".run/$1.pid" ]] && is_ours "$(cat ".run/$1.pid")"; }
+local_log() {
+  printf '[start-prod] last lines of logs/%s.log:\n' "$1"
+  tail -n 40 "logs/$1.log"
+}
+
+# order-service calls the other two (a variable a service does not read is ignored).
+user_service_url="${USER_SERVICE_URL:-http://localhost:${USER_SERVICE_PORT:-3001}}"
+inventory_service_url="${INVENTORY_SERVICE_URL:-http://localhost:${INVENTORY_SERVICE_PORT:-3003}}"
+for entry in "${SERVICES[@]}"; do
+  name="${entry%%:*}" port="${entry##*:}"
+  if local_running "$name"; then
+    say "$name already running (pid $(cat ".run/$name.pid"))"
+    continue
+  fi
+  rm -f ".run/$name.pid"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is taken (the development services? scripts/stop-dev.sh); $name cannot start"
+  fi
+  [[ -f "logs/$name.log" ]] && mv -f "logs/$name.log" "logs/$name.log.1"
+  # DB_DATABASE is per service: each one's default (or its own .env) applies.
+  (
+    cd "$name"
+    exec env -u DB_DATABASE NODE_ENV=production PORT="$port" \
+      USER_SERVICE_URL="$user_service_url" INVENTORY_SERVICE_URL="$inventory_service_url" \
+      setsid nohup node --enable-source-maps dist/main.js >"$ROOT/logs/$name.log" 2>&1 </dev/null
+  ) &
+  echo $! >".run/$name.pid"
+  say "$name starting (pid $!, log logs/$name.log)"
+done
+
+failed=0
+for entry in "${SERVICES[@]}"; do
+  wait_healthy "${entry%%:*}" "${entry##*:}" local_running local_log || failed=1
+done
+if ((failed != 0)); then
+  say "stopping the services again"
+  bash "$ROOT/scripts/stop-prod.sh" --no-docker || true
+  die "not every service became healthy (see above and logs/<service>.log)"
+fi
+say "Running. Logs: logs/<service>.log. Stop: scripts/stop-prod.sh"

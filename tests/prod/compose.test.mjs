@@ -1,0 +1,313 @@
+// Checks of the container set-up that need no Docker engine: the service Dockerfiles, the build
+// context, and both compose files as a compose client resolves them (`config`), against the
+// services' own configuration schemas. Run: node --test tests/prod/compose.test.mjs
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import {
+  ROOT,
+  SERVICES,
+  composeConfig,
+  copyBuildContext,
+  environmentOf,
+  findComposeClient,
+  healthcheckOf,
+  parseDockerfile,
+  portsOf,
+  stageImage,
+  volumesOf,
+} from './lib/docker.mjs';
+
+const JWT_SECRET = 'compose-check-secret-0123456789abcdef';
+const INFRA = ['mysql', 'redis', 'kafka'];
+const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
+  readFileSync(join(ROOT, 'infra/kafka/pom.xml'), 'utf8'),
+)[1];
+const INIT_SQL = readFileSync(join(ROOT, 'infra/mysql/init.sql'), 'utf8');
+
+let client;
+const schemas = new Map();
+
+before(async () => {
+  client = findComposeClient();
+  // The services' env schemas, from their build (made by `npm test`, or here if missing).
+  if (SERVICES.some((s) => !existsSync(join(ROOT, s.name, 'dist/config.js')))) {
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    assert.equal(build.status, 0, 'npm run build failed');
+  }
+  for (const service of SERVICES) {
+    const module = await import(pathToFileURL(join(ROOT, service.name, 'dist/config.js')).href);
+    const [, schema] = Object.entries(module).find(([name]) => name.endsWith('EnvSchema'));
+    schemas.set(service.name, schema);
+  }
+});
+
+function dockerfileOf(service) {
+  const path = join(ROOT, service.name, 'Dockerfile');
+  return { path, text: readFileSync(path, 'utf8') };
+}
+
+test('one Dockerfile per service: multi-stage, LTS Node, production deps, non-root, health', () => {
+  for (const service of SERVICES) {
+    const { path, text } = dockerfileOf(service);
+    const parsed = parseDockerfile(text, path);
+    assert.ok(parsed.stages.length >= 2, `${path}: a build stage and a runtime stage`);
+    for (const stage of parsed.stages) {
+      assert.match(stageImage(parsed, stage), /^node:(22|24)(\.\d+)*-bookworm-slim$/, path);
+    }
+    const runs = (stage) => stage.instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    const runtime = parsed.stages.at(-1);
+    const build = parsed.stages.find((s) => runs(s).some((r) => /\bnpm run build\b/.test(r)));
+    assert.ok(build && build !== runtime, `${path}: a separate stage runs npm run build`);
+    assert.ok(
+      runs(runtime).some((r) => /\bnpm ci\b.*--omit=dev/.test(r)),
+      `${path}: the runtime stage installs production dependencies only`,
+    );
+    assert.ok(
+      !runs(runtime).some((r) => /\bnpm (ci|install)\b(?!.*--omit=dev)/.test(r)),
+      `${path}: no dev dependencies in the runtime stage`,
+    );
+    for (const pkg of ['packages/contracts', 'packages/common', service.name]) {
+      assert.ok(
+        runtime.instructions.some(
+          (i) => i.op === 'COPY' && i.flags.from === build.name && i.args.includes(`${pkg}/dist`),
+        ),
+        `${path}: the runtime stage takes ${pkg}/dist from the build stage`,
+      );
+    }
+    const user = runtime.instructions.findLast((i) => i.op === 'USER')?.args;
+    assert.ok(user && !['root', '0', '0:0'].includes(user), `${path}: runs as a non-root user`);
+    const workdir = runtime.instructions.findLast((i) => i.op === 'WORKDIR')?.args;
+    assert.equal(workdir, `/app/${service.name}`, `${path}: starts in the service's folder`);
+    const expose = runtime.instructions.find((i) => i.op === 'EXPOSE')?.args;
+    assert.equal(expose, String(service.port), `${path}: EXPOSE ${service.port}`);
+    const health = healthcheckOf(runtime);
+    assert.ok(health, `${path}: HEALTHCHECK`);
+    assert.match(health.command.join(' '), /\/api\/health/, `${path}: HEALTHCHECK /api/health`);
+    const cmd = runtime.instructions.findLast((i) => i.op === 'CMD')?.args;
+    assert.match(cmd ?? '', /^\["node",.*"dist\/main\.js"\]$/, `${path}: CMD node dist/main.js`);
+  }
+  // The three files differ only in the service's name and port, so they cannot drift apart.
+  // (Every file copies all the workspace manifests: those lines are left as they are.)
+  const normalised = SERVICES.map((service) =>
+    dockerfileOf(service)
+      .text.split('\n')
+      .map((line) =>
+        /^COPY \S+\/package\.json /.test(line)
+          ? line
+          : line.replaceAll(service.name, '<service>').replaceAll(String(service.port), '<port>'),
+      )
+      .join('\n'),
+  );
+  for (let i = 1; i < normalised.length; i++) {
+    assert.equal(
+      normalised[i],
+      normalised[0],
+      `${SERVICES[i].name}/Dockerfile differs from user-service/Dockerfile beyond name and port`,
+    );
+  }
+});
+
+test('.dockerignore keeps dependencies, builds, secrets and local state out of the context', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flash-context-'));
+  try {
+    const files = copyBuildContext(ROOT, dir);
+    const leaked = files.filter((f) =>
+      /(^|\/)(node_modules|dist|coverage|\.git|\.cache|\.run|logs)(\/|$)|(^|\/)\.env$|\.tsbuildinfo$/.test(
+        f,
+      ),
+    );
+    assert.deepEqual(leaked, [], 'files that must not be in the build context');
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.base.json',
+      'tsconfig.build.json',
+      ...SERVICES.map((s) => `${s.name}/tsconfig.build.json`),
+      'packages/common/tsconfig.build.json',
+      'packages/contracts/tsconfig.build.json',
+    ]) {
+      assert.ok(files.includes(needed), `${needed} is in the build context`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Resolves a compose file, failing with the client's message. */
+function resolved(file, variables = { JWT_SECRET }) {
+  const result = composeConfig(client, file, variables);
+  assert.equal(result.status, 0, `${client.version}: ${file} does not parse:\n${result.output}`);
+  return result.config;
+}
+
+function checkInfrastructure(file, services, { published }) {
+  assert.match(services.mysql.image, /^mysql:8(\.|$)/, `${file}: MySQL 8`);
+  assert.match(services.redis.image, /^redis:7(\.|-|$)/, `${file}: Redis 7`);
+  assert.equal(
+    services.kafka.image,
+    `apache/kafka:${KAFKA_VERSION}`,
+    `${file}: Kafka as in pom.xml`,
+  );
+  for (const name of INFRA) {
+    const test = services[name].healthcheck?.test;
+    assert.ok(Array.isArray(test) && test[0] !== 'NONE', `${file}: ${name} has a healthcheck`);
+  }
+  const dataDirs = {
+    mysql: '/var/lib/mysql',
+    redis: '/data',
+    kafka: services.kafka.environment.KAFKA_LOG_DIRS,
+  };
+  for (const [name, target] of Object.entries(dataDirs)) {
+    const volume = volumesOf(services[name]).find((v) => v.target === target);
+    assert.equal(volume?.type, 'volume', `${file}: ${name} keeps ${target} in a named volume`);
+  }
+  const init = volumesOf(services.mysql).find((v) =>
+    v.target.startsWith('/docker-entrypoint-initdb.d'),
+  );
+  assert.ok(init && existsSync(init.source), `${file}: infra/mysql/init.sql mounted into MySQL`);
+  assert.equal(readFileSync(init.source, 'utf8'), INIT_SQL);
+  const kafka = services.kafka.environment;
+  assert.match(kafka.KAFKA_PROCESS_ROLES, /broker/);
+  assert.match(kafka.KAFKA_PROCESS_ROLES, /controller/, `${file}: single-node KRaft`);
+  assert.ok(kafka.CLUSTER_ID, `${file}: CLUSTER_ID (storage is formatted with it)`);
+  for (const [name, port] of Object.entries(published)) {
+    const ports = portsOf(services[name]);
+    if (port === undefined) assert.deepEqual(ports, [], `${file}: ${name} is not published`);
+    else {
+      assert.deepEqual(
+        ports.map((p) => [p.hostIp, p.published, p.target]),
+        [['127.0.0.1', port, port]],
+        `${file}: ${name} on 127.0.0.1:${port} only`,
+      );
+    }
+  }
+}
+
+test('docker-compose.dev.yml: MySQL 8, Redis 7 and Kafka with healthchecks and named volumes', () => {
+  const config = resolved('docker-compose.dev.yml', {});
+  assert.deepEqual(Object.keys(config.services).sort(), [...INFRA].sort());
+  checkInfrastructure('docker-compose.dev.yml', config.services, {
+    published: { mysql: 3306, redis: 6379, kafka: 9092 },
+  });
+  const { environment } = config.services.kafka;
+  // The host's services use their defaults: 127.0.0.1:9092, root with no password.
+  assert.match(environment.KAFKA_ADVERTISED_LISTENERS, /PLAINTEXT:\/\/127\.0\.0\.1:9092/);
+  assert.equal(config.services.mysql.environment.MYSQL_ALLOW_EMPTY_PASSWORD, 'yes');
+  for (const schema of schemas.values()) {
+    const defaults = schema.parse({});
+    assert.deepEqual(defaults.KAFKA_BROKER, ['127.0.0.1:9092']);
+    assert.equal(`${defaults.DB_HOST}:${defaults.DB_PORT}`, '127.0.0.1:3306');
+    assert.equal(defaults.DB_PASSWORD, '');
+    assert.equal(`${defaults.REDIS_HOST}:${defaults.REDIS_PORT}`, '127.0.0.1:6379');
+  }
+});
+
+test('docker-compose.yml: the infrastructure and the three services, configured by env', () => {
+  const file = 'docker-compose.yml';
+  const config = resolved(file);
+  const { services } = config;
+  assert.deepEqual(Object.keys(services).sort(), [...INFRA, ...SERVICES.map((s) => s.name)].sort());
+  checkInfrastructure(file, services, {
+    published: { mysql: undefined, redis: undefined, kafka: undefined },
+  });
+  const listeners = services.kafka.environment.KAFKA_ADVERTISED_LISTENERS;
+
+  for (const service of SERVICES) {
+    const spec = services[service.name];
+    const where = `${file}: ${service.name}`;
+    // Built from the workspace root with the service's own Dockerfile.
+    assert.equal(spec.build.context, ROOT, `${where}: build context is the repository root`);
+    const dockerfile = isAbsolute(spec.build.dockerfile)
+      ? spec.build.dockerfile
+      : join(spec.build.context, spec.build.dockerfile);
+    assert.equal(dockerfile, join(ROOT, service.name, 'Dockerfile'), `${where}: its Dockerfile`);
+    assert.ok(existsSync(dockerfile), `${where}: ${dockerfile} exists`);
+
+    // Started after the infrastructure is healthy.
+    for (const dependency of INFRA) {
+      assert.equal(
+        spec.depends_on?.[dependency]?.condition,
+        'service_healthy',
+        `${where}: waits for ${dependency} to be healthy`,
+      );
+    }
+
+    // Every variable is one the service reads, and the whole set passes its validation.
+    const env = environmentOf(spec);
+    const schema = schemas.get(service.name);
+    const unknown = Object.keys(spec.environment ?? {}).filter((name) => !(name in schema.shape));
+    assert.deepEqual(unknown, [], `${where}: variables the service does not know`);
+    const parsed = schema.safeParse(env);
+    assert.ok(
+      parsed.success,
+      `${where}: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+    const cfg = parsed.data;
+    // In a container, localhost is the container itself: no address may be left to its default.
+    for (const [name, value] of Object.entries(schema.parse({}))) {
+      if (/localhost|127\.0\.0\.1/.test(JSON.stringify(value))) {
+        assert.ok(name in env, `${where}: ${name} must be set (its default ${value} is localhost)`);
+      }
+    }
+    assert.equal(cfg.NODE_ENV, 'production', `${where}: NODE_ENV=production`);
+    assert.equal(cfg.PORT, service.port, `${where}: PORT`);
+    assert.equal(cfg.DB_DATABASE, service.database, `${where}: DB_DATABASE`);
+    assert.ok(INIT_SQL.includes(`\`${cfg.DB_DATABASE}\``), `${where}: init.sql creates the DB`);
+    assert.ok(cfg.DB_HOST in services && cfg.DB_HOST === 'mysql', `${where}: DB_HOST=mysql`);
+    assert.equal(cfg.DB_PORT, 3306);
+    assert.equal(cfg.DB_PASSWORD, services.mysql.environment.MYSQL_ROOT_PASSWORD);
+    assert.equal(`${cfg.REDIS_HOST}:${cfg.REDIS_PORT}`, 'redis:6379', `${where}: Redis`);
+    for (const broker of cfg.KAFKA_BROKER) {
+      assert.ok(listeners.includes(`://${broker}`), `${where}: ${broker} is advertised by kafka`);
+    }
+    assert.equal(cfg.JWT_SECRET, JWT_SECRET, `${where}: JWT_SECRET from the environment`);
+    for (const other of SERVICES) {
+      const url = cfg[`${other.name.split('-')[0].toUpperCase()}_SERVICE_URL`];
+      if (url !== undefined) {
+        assert.equal(url, `http://${other.name}:${other.port}`, `${where}: ${other.name}'s URL`);
+      }
+    }
+    assert.deepEqual(
+      portsOf(spec).map((p) => [p.published, p.target]),
+      [[service.port, service.port]],
+      `${where}: published on port ${service.port}`,
+    );
+  }
+
+  // Optional variables reach the services when set, and are left out when not.
+  const withAdmin = resolved(file, {
+    JWT_SECRET,
+    ADMIN_USERNAME: 'admin',
+    ADMIN_PASSWORD: 'admin-password-123',
+    LOG_LEVEL: 'warn',
+    MYSQL_ROOT_PASSWORD: 'another-password',
+  }).services;
+  const user = environmentOf(withAdmin['user-service']);
+  assert.equal(user.ADMIN_USERNAME, 'admin');
+  assert.equal(user.ADMIN_PASSWORD, 'admin-password-123');
+  assert.equal(user.LOG_LEVEL, 'warn');
+  assert.equal(user.DB_PASSWORD, 'another-password');
+  assert.equal(withAdmin.mysql.environment.MYSQL_ROOT_PASSWORD, 'another-password');
+  assert.ok(schemas.get('user-service').safeParse(user).success);
+  const plain = environmentOf(services['user-service']);
+  assert.ok(!('ADMIN_USERNAME' in plain) && !('ADMIN_PASSWORD' in plain));
+});
+
+test('docker-compose.yml stops with a clear message when JWT_SECRET is not set', () => {
+  const result = composeConfig(client, 'docker-compose.yml', {});
+  assert.notEqual(result.status, 0, 'config must fail without JWT_SECRET');
+  assert.match(result.output, /JWT_SECRET is required/);
+  // The development compose file needs nothing.
+  assert.equal(composeConfig(client, 'docker-compose.dev.yml', {}).status, 0);
+});
+
+test('the two compose files are separate projects', () => {
+  const name = (file) => /^name:\s*(\S+)/m.exec(readFileSync(join(ROOT, file), 'utf8'))?.[1];
+  assert.equal(name('docker-compose.yml'), 'flash-sale');
+  assert.equal(name('docker-compose.dev.yml'), 'flash-sale-dev');
+});

@@ -12,6 +12,7 @@ import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrderSettlement } from './order-settlement.js';
 import type { NewOrder } from './order.js';
 import { OrdersRepository } from './orders.repository.js';
+import { RepeatingTask } from '../repeating-task.js';
 
 /** Rows handled per relay step and tick. */
 const BATCH = 500;
@@ -28,9 +29,7 @@ const SIDE_EFFECT_GRACE_MS = 2_000;
 @Injectable()
 export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrderOutboxRelay.name);
-  private timer: NodeJS.Timeout | undefined;
-  private tick: Promise<void> | undefined;
-  private stopped = false;
+  private readonly task: RepeatingTask;
 
   constructor(
     private readonly orders: OrdersRepository,
@@ -41,16 +40,19 @@ export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationSh
     batcher: OrderInsertBatcher,
   ) {
     batcher.afterCommit((committed) => this.publishCommitted(committed));
+    this.task = new RepeatingTask(
+      () => this.relayOnce(),
+      this.settings.relayIntervalMs,
+      (error) => this.logger.warn(`outbox relay pass failed: ${error.message}`),
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.tick;
+    await this.task.stop();
   }
 
   /** One relay pass (also called by tests). */
@@ -86,17 +88,6 @@ export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationSh
           `publishing ${committed.length} inventory request(s) failed: ${error.message}`,
         );
       });
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.tick = this.relayOnce().finally(() => {
-        this.tick = undefined;
-        this.schedule();
-      });
-    }, this.settings.relayIntervalMs);
-    this.timer.unref();
   }
 
   private async step(what: string, work: () => Promise<void>): Promise<void> {

@@ -10,6 +10,7 @@ import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrderSettlement } from './order-settlement.js';
 import { OrderStatus } from './order.js';
 import { OrdersRepository } from './orders.repository.js';
+import { RepeatingTask } from '../repeating-task.js';
 
 /**
  * Gives back reservations nobody recorded: the service died (or MySQL failed) between the Redis
@@ -21,25 +22,27 @@ import { OrdersRepository } from './orders.repository.js';
 @Injectable()
 export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReservationSweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private sweep: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: RepeatingTask;
 
   constructor(
     private readonly stock: RedisStockStore,
     private readonly orders: OrdersRepository,
     private readonly settlement: OrderSettlement,
     @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
-  ) {}
+  ) {
+    this.task = new RepeatingTask(
+      () => this.sweepOnce(),
+      Math.max(500, Math.floor(this.settings.reservationTimeoutMs / 4)),
+      (error) => this.logger.warn(`reservation sweep failed: ${error.message}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.sweep;
+    await this.task.stop();
   }
 
   /** One sweep; returns the ids of the reservations given back. */
@@ -72,20 +75,6 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
       this.logger.warn(`gave back ${abandoned.length} abandoned reservation(s)`);
     }
     return abandoned.map((r) => r.orderId);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    const every = Math.max(500, Math.floor(this.settings.reservationTimeoutMs / 4));
-    this.timer = setTimeout(() => {
-      this.sweep = this.sweepOnce()
-        .catch((error: Error) => this.logger.warn(`reservation sweep failed: ${error.message}`))
-        .finally(() => {
-          this.sweep = undefined;
-          this.schedule();
-        });
-    }, every);
-    this.timer.unref();
   }
 }
 

@@ -14,6 +14,7 @@ import { InFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue, type CatalogueProduct } from './inventory-catalogue.js';
 import { RedisStockStore } from './redis-stock.store.js';
 import { checkCounters, unexplainedReservations, type CounterCheck } from './stock-drift.js';
+import { RepeatingTask } from '../repeating-task.js';
 
 /**
  * - `check`: compare only, change nothing.
@@ -54,7 +55,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   /** Drift per product on the previous periodic pass, and products whose counter was missing. */
   private previousDrift = new Map<string, number>();
   private previouslyMissing = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: RepeatingTask;
   private running: Promise<unknown> | undefined;
   private rebuildRequested = false;
   private stopped = false;
@@ -70,6 +71,12 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     >,
     @Optional() metrics?: MetricsService,
   ) {
+    this.task = new RepeatingTask(
+      () => this.runExclusive('periodic'),
+      settings.reconcileIntervalMs,
+      // runExclusive logs its own failures and never throws.
+      () => undefined,
+    );
     if (metrics) {
       this.driftGauge = new Gauge({
         name: 'stock_counter_drift',
@@ -89,12 +96,12 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     if (this.settings.reconcileIntervalMs === 0) return;
     // A first pass soon after start, so an empty Redis is rebuilt without waiting a full period.
-    this.schedule(1_000);
+    this.task.start(1_000);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    await this.task.stop();
     await this.running?.catch(() => undefined);
   }
 
@@ -120,16 +127,6 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       if (result !== null || Date.now() >= deadline) return result;
       await sleep(200);
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runExclusive('periodic').finally(() =>
-        this.schedule(this.settings.reconcileIntervalMs),
-      );
-    }, delayMs);
-    this.timer.unref();
   }
 
   /** Runs a pass under the Redis lock; null when another pass holds it. Never throws. */

@@ -550,6 +550,28 @@ describe('users (e2e)', () => {
         await strict.app.close();
       }
     });
+
+    it('admits a crowd of buyers logging in at once from one address, beyond its limit', async () => {
+      const strict = await startUserService({ LOGIN_MAX_FAILURES_PER_IP: '3' });
+      try {
+        const crowd = await Promise.all(Array.from({ length: 12 }, () => register()));
+        await strict.resetClientNetwork();
+
+        const responses = await Promise.all(
+          crowd.map(({ registration }) =>
+            strict
+              .http()
+              .post('/api/users/login')
+              .send({ username: registration.username, password: registration.password }),
+          ),
+        );
+
+        expect(responses.map((res) => res.status)).toEqual(Array<number>(12).fill(200));
+      } finally {
+        await strict.resetClientNetwork();
+        await strict.app.close();
+      }
+    });
   });
 
   describe('GET /api/users/profile', () => {

@@ -1,4 +1,4 @@
-/** One counter after an increment: its value and how long until its window ends. */
+/** One counter: its value and how long until its window ends. */
 export interface AttemptCount {
   count: number;
   resetInMs: number;
@@ -12,8 +12,8 @@ export abstract class LoginAttemptCounter {
   /** Adds one attempt to `key`, starting a window of `windowSeconds` if none is running. */
   abstract increment(key: string, windowSeconds: number): Promise<AttemptCount>;
 
-  /** Takes one attempt back (never starting a window that outlives `windowSeconds`). */
-  abstract decrement(key: string, windowSeconds: number): Promise<void>;
+  /** The count of `key` without adding to it: 0 when no window is running. */
+  abstract current(key: string): Promise<AttemptCount>;
 
   /** Forgets every attempt of `key`. */
   abstract reset(key: string): Promise<void>;

@@ -58,7 +58,7 @@ describe(LoginThrottle.name, () => {
     it('refuses a network over its limit whatever account it tries', async () => {
       const { throttle } = setup();
       for (let i = 0; i < config.LOGIN_MAX_FAILURES_PER_IP; i++) {
-        await throttle.admit(`name:guess-${i}`, '198.51.100.1');
+        await throttle.failed(await throttle.admit(`name:guess-${i}`, '198.51.100.1'));
       }
 
       const refusal = await refusalOf(throttle.admit('name:fresh', '198.51.100.1'));
@@ -70,7 +70,7 @@ describe(LoginThrottle.name, () => {
     it('counts every address of one IPv6 /64 together', async () => {
       const { throttle } = setup();
       for (let i = 0; i < config.LOGIN_MAX_FAILURES_PER_IP; i++) {
-        await throttle.admit(`name:guess-${i}`, `2001:db8:1:2::${i + 1}`);
+        await throttle.failed(await throttle.admit(`name:guess-${i}`, `2001:db8:1:2::${i + 1}`));
       }
 
       const refusal = await refusalOf(throttle.admit('name:fresh', '2001:db8:1:2:ffff::1'));
@@ -78,9 +78,23 @@ describe(LoginThrottle.name, () => {
       expect(refusal.code).toBe(ErrorCode.TooManyRequests);
     });
 
+    it('does not count attempts still in flight against the network', async () => {
+      const { throttle, counter } = setup();
+      // A crowd behind one address, all logging in at once: none has failed yet.
+      const admitted = await Promise.all(
+        Array.from({ length: config.LOGIN_MAX_FAILURES_PER_IP * 4 }, (_, i) =>
+          throttle.admit(`id:${i}`, '198.51.100.1'),
+        ),
+      );
+
+      expect(admitted).toHaveLength(config.LOGIN_MAX_FAILURES_PER_IP * 4);
+      expect(counter.countOf(networkKeyOf('198.51.100.1'))).toBe(0);
+    });
+
     it('refuses logins with SERVICE_UNAVAILABLE when attempts cannot be counted', async () => {
       const counter = strictFake<LoginAttemptCounter>({
         increment: () => Promise.reject(new Error('ECONNREFUSED')),
+        current: () => Promise.reject(new Error('ECONNREFUSED')),
       });
       const throttle = new LoginThrottle(counter, config);
 
@@ -91,10 +105,10 @@ describe(LoginThrottle.name, () => {
     });
   });
 
-  describe('succeeded', () => {
-    it('clears the account and takes the attempt back from the network', async () => {
+  describe('succeeded and failed', () => {
+    it('a success clears the account; only failures are charged to the network', async () => {
       const { throttle, counter } = setup();
-      await throttle.admit('id:1', '198.51.100.1');
+      await throttle.failed(await throttle.admit('id:1', '198.51.100.1'));
       const ticket = await throttle.admit('id:1', '198.51.100.1');
 
       await throttle.succeeded(ticket);
@@ -103,16 +117,16 @@ describe(LoginThrottle.name, () => {
       expect(counter.countOf(networkKeyOf('198.51.100.1'))).toBe(1);
     });
 
-    it('does not fail a login whose counters cannot be released', async () => {
+    it('does not fail a login whose counters cannot be released or charged', async () => {
       const counter = strictFake<LoginAttemptCounter>({
         reset: () => Promise.reject(new Error('ECONNREFUSED')),
-        decrement: () => Promise.reject(new Error('ECONNREFUSED')),
+        increment: () => Promise.reject(new Error('ECONNREFUSED')),
       });
       const throttle = new LoginThrottle(counter, config);
 
-      await expect(
-        throttle.succeeded({ accountKey: 'account:x', networkKey: 'network:y' }),
-      ).resolves.toBeUndefined();
+      const ticket = { accountKey: 'account:x', networkKey: 'network:y' };
+      await expect(throttle.succeeded(ticket)).resolves.toBeUndefined();
+      await expect(throttle.failed(ticket)).resolves.toBeUndefined();
     });
   });
 

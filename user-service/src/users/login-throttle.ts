@@ -33,11 +33,14 @@ export function networkKeyOf(clientIp: string): string {
 /**
  * Brute-force protection for login, per account and per client network.
  *
- * An attempt is charged *before* the password is checked, so a burst of parallel guesses is
- * counted in full rather than all slipping past a check-then-count. A correct password then
- * clears the account's count and gives the network its attempt back; so what accumulates is
- * failures. Once either count is over its limit, attempts are refused with 429 until the window
- * ends, whatever the password.
+ * An account's attempt is charged *before* the password is checked, so a burst of parallel
+ * guesses at one account is counted in full rather than all slipping past a check-then-count; a
+ * correct password then clears the account's count. A network is charged only for failures: were
+ * it charged in advance too, a flash sale's buyers logging in at once from one address (a NAT, a
+ * proxy) would count against its limit while their logins are in flight, and be refused. The cost
+ * is that parallel guesses spread over many accounts may pass a network's limit by the size of
+ * the burst; each account's own limit still holds. Once a count is over its limit, attempts are
+ * refused with 429 until the window ends, whatever the password.
  */
 @Injectable()
 export class LoginThrottle {
@@ -56,7 +59,7 @@ export class LoginThrottle {
     try {
       counts = await Promise.all([
         this.counter.increment(ticket.accountKey, window),
-        this.counter.increment(ticket.networkKey, window),
+        this.counter.current(ticket.networkKey),
       ]);
     } catch (error) {
       // Without the counters, guessing would be unlimited: refuse logins rather than fail open.
@@ -66,7 +69,7 @@ export class LoginThrottle {
     const [accountCount, networkCount] = counts;
     const blocked = [
       accountCount.count > this.config.LOGIN_MAX_FAILURES_PER_USERNAME ? accountCount : undefined,
-      networkCount.count > this.config.LOGIN_MAX_FAILURES_PER_IP ? networkCount : undefined,
+      networkCount.count >= this.config.LOGIN_MAX_FAILURES_PER_IP ? networkCount : undefined,
     ].filter((count) => count !== undefined);
     if (blocked.length > 0) {
       const waitMs = Math.max(...blocked.map((count) => count.resetInMs));
@@ -75,16 +78,23 @@ export class LoginThrottle {
     return ticket;
   }
 
-  /** The password was right: forget the account's failures, give the network its attempt back. */
+  /** The password was right: forget the account's failures. */
   async succeeded(ticket: LoginTicket): Promise<void> {
     try {
-      await Promise.all([
-        this.counter.reset(ticket.accountKey),
-        this.counter.decrement(ticket.networkKey, this.config.LOGIN_THROTTLE_WINDOW_SECONDS),
-      ]);
+      await this.counter.reset(ticket.accountKey);
     } catch (error) {
       // The login itself is sound; a count left behind only expires with its window.
       this.logger.warn({ err: error }, 'could not release login attempt counters');
+    }
+  }
+
+  /** The password was wrong (or the account unknown): charge the network one failure. */
+  async failed(ticket: LoginTicket): Promise<void> {
+    try {
+      await this.counter.increment(ticket.networkKey, this.config.LOGIN_THROTTLE_WINDOW_SECONDS);
+    } catch (error) {
+      // The account was charged in advance; the answer to this attempt is 401 either way.
+      this.logger.warn({ err: error }, 'could not count a failed login against its network');
     }
   }
 }

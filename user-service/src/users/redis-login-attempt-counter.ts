@@ -18,8 +18,7 @@ function resultsOf(replies: ExecResult): unknown[] {
 /**
  * {@link LoginAttemptCounter} on Redis. Each operation is one MULTI on one key, so it is atomic
  * and stays on one slot of a Redis Cluster. `SET NX EX` starts the window only when the key is
- * absent, so a burst cannot keep a key alive forever and a decrement never leaves a key without
- * expiry.
+ * absent, so a burst cannot keep a key alive forever.
  */
 @Injectable()
 export class RedisLoginAttemptCounter extends LoginAttemptCounter {
@@ -40,11 +39,12 @@ export class RedisLoginAttemptCounter extends LoginAttemptCounter {
     return { count, resetInMs: ttlMs > 0 ? ttlMs : windowSeconds * 1_000 };
   }
 
-  async decrement(key: string, windowSeconds: number): Promise<void> {
+  async current(key: string): Promise<AttemptCount> {
     const redisKey = KEY_PREFIX + key;
-    resultsOf(
-      await this.redis.multi().set(redisKey, 1, 'EX', windowSeconds, 'NX').decr(redisKey).exec(),
-    );
+    const [count, ttlMs] = resultsOf(
+      await this.redis.multi().get(redisKey).pttl(redisKey).exec(),
+    ) as [string | null, number];
+    return { count: Number(count ?? 0), resetInMs: Math.max(0, ttlMs) };
   }
 
   async reset(key: string): Promise<void> {

@@ -89,7 +89,10 @@ export class UsersService {
     const matches = user
       ? await this.passwords.verify(user.passwordHash, password)
       : await this.passwords.verifyAgainstDummy(password);
-    if (!user || !matches) throw UsersErrors.invalidCredentials();
+    if (!user || !matches) {
+      await this.throttle.failed(ticket);
+      throw UsersErrors.invalidCredentials();
+    }
 
     await this.throttle.succeeded(ticket);
     if (this.passwords.needsRehash(user.passwordHash)) {

@@ -123,11 +123,12 @@ export class InMemoryAttemptCounter implements LoginAttemptCounter {
     return Promise.resolve({ count: window.count, resetInMs: window.endsAtMs - this.nowMs });
   });
 
-  decrement = jest.fn((key: string, windowSeconds: number) => {
-    const window = this.live(key) ?? { count: 1, endsAtMs: this.nowMs + windowSeconds * 1_000 };
-    window.count -= 1;
-    this.windows.set(key, window);
-    return Promise.resolve();
+  current = jest.fn((key: string): Promise<AttemptCount> => {
+    const window = this.live(key);
+    return Promise.resolve({
+      count: window?.count ?? 0,
+      resetInMs: window ? window.endsAtMs - this.nowMs : 0,
+    });
   });
 
   reset = jest.fn((key: string) => {

@@ -9,6 +9,7 @@ import { ConfigValidationError } from '../config/load-config.js';
 import { HttpErrorFilter } from '../errors/http-error.filter.js';
 import { createValidationPipe } from '../errors/validation.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { installJsonBodyParser } from './json-body-parser.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import type { ServiceInfo } from './service-info.controller.js';
 
@@ -52,6 +53,7 @@ export async function createApp(
   const metrics = app.get(MetricsService);
   metrics.setServiceLabel(options.info.name);
   const fastify = app.getHttpAdapter().getInstance();
+  installJsonBodyParser(app);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     done();

@@ -75,6 +75,15 @@ export function describeOperationalEndpoints(
       expect(res.body.code).toBe('MALFORMED_JSON');
     });
 
+    it('answers JSON nested too deep with 400 VALIDATION_FAILED, not 500', async () => {
+      const res = await http()
+        .post('/api/no-such-route')
+        .set('content-type', 'application/json')
+        .send(`{"quantity": ${'['.repeat(2_000)}${']'.repeat(2_000)}}`)
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
     it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
       const res = await http()
         .post('/api/no-such-route')

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: the same set-up as `npm start` (dependencies, infrastructure, build), then every
-// test of every package: unit, integration (real Kafka/Redis/MariaDB) and end-to-end suites.
+// test of every package: unit, integration (real Kafka/Redis/MariaDB) and end-to-end suites, the
+// black-box suites of tests/automated against the running system (they start it when it is down),
+// and the container checks of tests/prod.
 // Prints one summary line "N passed, N failed" and exits non-zero if anything failed.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +16,8 @@ const WORKSPACES = [
   'order-service',
 ];
 const SUITES = ['test', 'test:integration', 'test:e2e'];
+// tests/automated's `test` runs all of its suites (its test:integration is a subset of them).
+const BLACK_BOX = { workspace: 'tests/automated', suites: ['test'] };
 
 async function main() {
   await setUp();
@@ -24,33 +28,35 @@ async function main() {
   const failures = [];
   let passed = 0;
   let failed = 0;
+  const runJest = async (workspace, suite) => {
+    const output = join(
+      resultsDir,
+      `${workspace.replace('/', '_')}.${suite.replace(':', '_')}.json`,
+    );
+    step(`${workspace}: npm run ${suite}`);
+    try {
+      await run('npm', ['run', suite, '--', '--json', `--outputFile=${output}`], {
+        cwd: join(ROOT, workspace),
+      });
+    } catch {
+      failures.push(`${workspace} ${suite}`);
+    }
+    if (existsSync(output)) {
+      const result = JSON.parse(readFileSync(output, 'utf8'));
+      passed += result.numPassedTests;
+      failed += result.numFailedTests;
+      if (result.numTotalTests === 0) failures.push(`${workspace} ${suite} ran no test`);
+    } else {
+      failures.push(`${workspace} ${suite} wrote no results`);
+    }
+  };
+
   for (const workspace of WORKSPACES) {
     const scripts =
       JSON.parse(readFileSync(join(ROOT, workspace, 'package.json'), 'utf8')).scripts ?? {};
-    for (const suite of SUITES) {
-      if (!scripts[suite]) continue;
-      const output = join(
-        resultsDir,
-        `${workspace.replace('/', '_')}.${suite.replace(':', '_')}.json`,
-      );
-      step(`${workspace}: npm run ${suite}`);
-      try {
-        await run('npm', ['run', suite, '--', '--json', `--outputFile=${output}`], {
-          cwd: join(ROOT, workspace),
-        });
-      } catch {
-        failures.push(`${workspace} ${suite}`);
-      }
-      if (existsSync(output)) {
-        const result = JSON.parse(readFileSync(output, 'utf8'));
-        passed += result.numPassedTests;
-        failed += result.numFailedTests;
-        if (result.numTotalTests === 0) failures.push(`${workspace} ${suite} ran no test`);
-      } else {
-        failures.push(`${workspace} ${suite} wrote no results`);
-      }
-    }
+    for (const suite of SUITES) if (scripts[suite]) await runJest(workspace, suite);
   }
+  for (const suite of BLACK_BOX.suites) await runJest(BLACK_BOX.workspace, suite);
 
   // The container/production-build checks (node:test): compose files and the Dockerfiles' build
   // path, started against the local infrastructure.

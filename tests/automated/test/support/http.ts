@@ -1,0 +1,97 @@
+/** A thin fetch wrapper: every call gives back status, headers, raw text and parsed JSON body. */
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  // Response bodies are untyped JSON; the assertions are what check their shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export interface RequestOptions {
+  token?: string;
+  /** Sent as JSON with `content-type: application/json`. */
+  json?: unknown;
+  /** Sent as is (for malformed or oversized bodies); set `content-type` in `headers`. */
+  raw?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export async function request(
+  method: string,
+  url: string,
+  options: RequestOptions = {},
+): Promise<HttpResult> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.raw;
+  if (options.json !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(options.json);
+  }
+  const res = await fetch(url, {
+    method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
+  });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text.length > 0) {
+    parsed = JSON.parse(text);
+  }
+  return { status: res.status, headers: res.headers, text, body: parsed };
+}
+
+/** Binds `request` to one service's base URL: `api.get('/api/x')`. */
+export function client(baseUrl: string) {
+  const call = (method: string) => (path: string, options?: RequestOptions) =>
+    request(method, `${baseUrl}${path}`, options);
+  return {
+    url: baseUrl,
+    get: call('GET'),
+    post: call('POST'),
+    put: call('PUT'),
+    delete: call('DELETE'),
+    patch: call('PATCH'),
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+/** Runs `task` over `items` with at most `limit` in flight, keeping the order of results. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until `done` holds or `timeoutMs` passes; returns the last value either way. */
+export async function pollUntil<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!done(value) && Date.now() < deadline) {
+    await sleep(intervalMs);
+    value = await probe();
+  }
+  return value;
+}

@@ -14,6 +14,7 @@ import { OrdersRepository } from './orders.repository.js';
 import { OrdersService } from './orders.service.js';
 import { PendingOrdersGauge } from './pending-orders.gauge.js';
 import { ReservationSweeper } from './reservation-sweeper.js';
+import { SoldOutGate } from './sold-out.gate.js';
 import { SqlOrdersRepository } from './sql-orders.repository.js';
 
 /** Orders: the hot path, the answers from inventory, cancel and reads, and the outbox relay. */
@@ -31,6 +32,7 @@ import { SqlOrdersRepository } from './sql-orders.repository.js';
     ReservationSweeper,
     PendingOrdersGauge,
     FailPoints,
+    SoldOutGate,
     { provide: OrdersRepository, useClass: SqlOrdersRepository },
   ],
 })

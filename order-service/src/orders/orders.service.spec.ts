@@ -255,6 +255,27 @@ describe(OrdersService.name, () => {
       });
     });
 
+    it('answers a replayed key with its order even when the product is marked sold out', async () => {
+      const first = storedOrder({ idempotencyKey: 'k1', status: OrderStatus.Confirmed });
+      const { service, soldOut, stock } = build({
+        stock: {
+          reserve: () =>
+            Promise.resolve({ kind: 'replay', orderId: first.id, fingerprint: 'SKU-1:2' }),
+        },
+        orders: { findById: () => Promise.resolve(first) },
+      });
+      soldOut.mark('SKU-1');
+
+      await expect(service.place({ ...place, idempotencyKey: 'k1' })).resolves.toEqual({
+        order: first,
+        replayed: true,
+      });
+      expect(stock.reserve).toHaveBeenCalledTimes(1);
+      // Without a key the mark still answers at once.
+      await expect(codeOf(service.place(place))).resolves.toBe('OUT_OF_STOCK');
+      expect(stock.reserve).toHaveBeenCalledTimes(1);
+    });
+
     it('refuses a replayed key with another body with 422', async () => {
       const { service } = build({
         stock: {

@@ -57,7 +57,11 @@ export class OrdersService {
     const { userId, productId, quantity, idempotencyKey } = command;
     if (!DECIMAL_ID.test(userId)) throw OrdersErrors.unusableToken();
     if (this.pending.isOverloaded()) throw OrdersErrors.overloaded();
-    if (this.soldOut.isSoldOut(productId)) throw OrdersErrors.outOfStock();
+    // A retry with an Idempotency-Key may be for an order accepted before the sell-out: Redis
+    // answers it with that order.
+    if (idempotencyKey === undefined && this.soldOut.isSoldOut(productId)) {
+      throw OrdersErrors.outOfStock();
+    }
 
     const orderId = randomUUID();
     const now = Date.now();

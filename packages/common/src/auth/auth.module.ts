@@ -15,9 +15,10 @@ import { JwtAuthGuard } from './jwt-auth.guard.js';
       inject: [APP_CONFIG],
       useFactory: (config: BaseEnv & { JWT_EXPIRES_IN_SECONDS?: number }) => ({
         // A KeyObject, not a string: with a string jsonwebtoken first tries to parse it as a
-        // public key on every verify, which cost ~40% of order-service's CPU.
-        secretOrPrivateKey: createSecretKey(Buffer.from(config.JWT_SECRET)),
-        publicKey: createSecretKey(Buffer.from(config.JWT_SECRET)),
+        // public key on every verify, which cost ~40% of order-service's CPU. One `secret` for
+        // signing and verifying: the deprecated `secretOrPrivateKey` made @nestjs/jwt log a
+        // warning on every sign and verify (one log line per request).
+        secret: createSecretKey(Buffer.from(config.JWT_SECRET)),
         signOptions: {
           algorithm: 'HS256',
           issuer: config.JWT_ISSUER,

@@ -8,6 +8,11 @@ import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.deco
 // The scheme name is case-insensitive (RFC 9110 §11.1).
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i;
 
+/** The token of an `Authorization: Bearer <jwt>` header, or undefined for anything else. */
+export function bearerTokenOf(authorization: string | undefined): string | undefined {
+  return BEARER.exec(authorization ?? '')?.[1] || undefined;
+}
+
 /**
  * The global guard of every service: a route needs a valid Bearer token unless it is marked
  * `@Public()`; `@Roles()` then restricts it further. Tokens are verified locally (no HTTP call).
@@ -24,12 +29,12 @@ export class JwtAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const match = BEARER.exec(request.headers.authorization ?? '');
-    if (!match?.[1]) {
+    const token = bearerTokenOf(request.headers.authorization);
+    if (!token) {
       throw new DomainError(ErrorCode.Unauthorized, 'A valid Bearer access token is required');
     }
     try {
-      const { sub, username, role } = await this.tokens.verify(match[1]);
+      const { sub, username, role } = await this.tokens.verify(token);
       request.user = { sub, username, role };
     } catch {
       throw new DomainError(ErrorCode.Unauthorized, 'The access token is invalid or expired');

@@ -6,9 +6,30 @@ import type { BaseEnv } from '../config/env.schema.js';
 
 const QUIET_ROUTES = /^\/api\/(health|metrics)\b/;
 
+/** What pino's standard request serializer gives us (see pino-std-serializers). */
+interface SerializedRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+/** A request in log lines: id, method, URL and peer; never headers (tokens, cookies) or bodies. */
+export function requestSummary(req: SerializedRequest): SerializedRequest {
+  return {
+    id: req.id,
+    method: req.method,
+    url: req.url,
+    remoteAddress: req.remoteAddress,
+    remotePort: req.remotePort,
+  };
+}
+
 /**
  * Structured JSON logs through pino. Each request line and each log written during a request
- * carries the request id (Fastify's `request.id`, see {@link requestIdOf}); tokens are redacted.
+ * carries the request id (Fastify's `request.id`, see {@link requestIdOf}); headers (tokens,
+ * cookies) are never logged.
  */
 @Module({})
 export class LoggingModule {
@@ -30,7 +51,11 @@ export class LoggingModule {
                 ignore: (req: IncomingMessage) =>
                   QUIET_ROUTES.test((req as { originalUrl?: string }).originalUrl ?? req.url ?? ''),
               },
-              redact: ['req.headers.authorization', 'req.headers.cookie'],
+              // The request line names the request without its headers (they carry tokens and
+              // cookies). pino-http serializes `req` into a child logger for every request, even
+              // when that line is below LOG_LEVEL and never written: with the headers and their
+              // redaction that cost ~10% of a sold-out order's CPU.
+              serializers: { req: requestSummary },
               quietReqLogger: true,
             },
           }),

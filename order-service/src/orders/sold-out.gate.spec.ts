@@ -1,0 +1,118 @@
+import type { HttpAdapterHost } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { AccessTokenService } from '@flash-sale/common';
+import { Role } from '@flash-sale/contracts';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { strictFake } from '../../test/support/strict-fake.js';
+import { SoldOutMarks } from '../stock/sold-out-marks.js';
+import type { OrderSettings } from './order-settings.js';
+import type { PendingOrdersGauge } from './pending-orders.gauge.js';
+import { SoldOutGate } from './sold-out.gate.js';
+
+const jwt = new JwtService({
+  secret: 'a-test-secret-that-is-long-enough-0123456789',
+  signOptions: { algorithm: 'HS256', issuer: 'iss-test', audience: 'aud-test', expiresIn: 60 },
+  verifyOptions: { algorithms: ['HS256'], issuer: 'iss-test', audience: 'aud-test' },
+});
+const tokens = new AccessTokenService(jwt);
+const customer = { sub: '7', username: 'alice', role: Role.User };
+
+/** A Fastify app with the gate in front of stand-ins of the order routes that say they ran. */
+async function appWithGate(options: { overloaded?: boolean } = {}) {
+  const fastify: FastifyInstance = Fastify();
+  const soldOut = new SoldOutMarks(strictFake('redis'), {
+    soldOutTtlMs: 60_000,
+  } as OrderSettings);
+  const pending = strictFake<PendingOrdersGauge>('pending', {
+    isOverloaded: () => options.overloaded ?? false,
+  });
+  const host = { httpAdapter: { getInstance: () => fastify } } as unknown as HttpAdapterHost;
+  new SoldOutGate(host, tokens, soldOut, pending).onModuleInit();
+  fastify.post('/api/orders', () => ({ reached: 'place' }));
+  fastify.post('/api/orders/:id', () => ({ reached: 'other' }));
+  // Over a socket (Fastify's inject needs CommonJS modules Jest cannot load here).
+  const address = await fastify.listen({ port: 0, host: '127.0.0.1' });
+  apps.push(fastify);
+  const post = async (request: {
+    url?: string;
+    headers?: Record<string, string>;
+    payload: object;
+  }) => {
+    const res = await fetch(`${address}${request.url ?? '/api/orders'}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...request.headers },
+      body: JSON.stringify(request.payload),
+    });
+    const body: unknown = await res.json();
+    return { statusCode: res.status, body };
+  };
+  return { post, soldOut };
+}
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+describe(SoldOutGate.name, () => {
+  const order = { productId: 'SKU-1', quantity: 1 };
+
+  it('refuses an order for a sold-out product with 409 OUT_OF_STOCK before the handler', async () => {
+    const { post, soldOut } = await appWithGate();
+    soldOut.mark('SKU-1');
+    const res = await post({
+      headers: { authorization: `Bearer ${await tokens.sign(customer)}` },
+      payload: order,
+    });
+
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      message: 'Not enough stock left for this order',
+      code: 'OUT_OF_STOCK',
+      requestId: expect.any(String),
+    });
+  });
+
+  it('lets everything else through to the order pipeline', async () => {
+    const { post, soldOut } = await appWithGate();
+    soldOut.mark('SKU-1');
+    const token = await tokens.sign(customer);
+    const cases = [
+      { name: 'in stock', payload: { ...order, productId: 'SKU-2' } },
+      { name: 'no token (the guard answers 401)', headers: { authorization: undefined } },
+      { name: 'a forged token', headers: { authorization: `Bearer ${token}x` } },
+      {
+        name: 'a token that names no customer',
+        headers: { authorization: `Bearer ${await tokens.sign({ ...customer, sub: 'bob' })}` },
+      },
+      { name: 'an Idempotency-Key (a retry gets its order)', headers: { 'idempotency-key': 'k' } },
+      { name: 'a body without productId', payload: { quantity: 1 } },
+      { name: 'another route', url: '/api/orders/abc' },
+    ];
+    for (const c of cases) {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      for (const [name, value] of Object.entries(c.headers ?? {})) {
+        if (value === undefined) delete headers[name];
+        else headers[name] = value;
+      }
+      const res = await post({
+        url: c.url,
+        headers,
+        payload: c.payload ?? order,
+      });
+      expect({ name: c.name, status: res.statusCode }).toEqual({ name: c.name, status: 200 });
+    }
+  });
+
+  it('leaves the answer to the pipeline while orders are backed up (503 comes first)', async () => {
+    const { post, soldOut } = await appWithGate({ overloaded: true });
+    soldOut.mark('SKU-1');
+    const res = await post({
+      headers: { authorization: `Bearer ${await tokens.sign(customer)}` },
+      payload: order,
+    });
+    expect(res.body).toEqual({ reached: 'place' });
+  });
+});

@@ -137,6 +137,19 @@ describe(OrdersService.name, () => {
       expect(accepted).toHaveBeenCalledWith(1);
     });
 
+    it('gives orders time-ordered ids, so new rows go to the end of the primary key', async () => {
+      const { service } = build({
+        stock: { reserve: () => Promise.resolve(reserved) },
+        batcher: { insert: () => Promise.resolve<InsertOutcome>({ kind: 'inserted' }) },
+      });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await service.place(place)).order.id);
+
+      expect(ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-7/.test(id))).toBe(true);
+      expect([...ids].sort()).toEqual(ids);
+      expect(new Set(ids).size).toBe(5);
+    });
+
     it('refuses a token whose subject is not a customer id', async () => {
       const { service } = build();
       await expect(codeOf(service.place({ ...place, userId: 'admin' }))).resolves.toBe(

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { RedisStockStore, type ReserveResult } from '../stock/redis-stock.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import { StockReconciler } from '../stock/stock-reconciler.js';
@@ -63,7 +63,10 @@ export class OrdersService {
       throw OrdersErrors.outOfStock();
     }
 
-    const orderId = randomUUID();
+    // Time-ordered (UUIDv7): new rows land at the end of the orders table's primary key instead
+    // of on random pages, so inserts and the answers' row locks stay on pages in the buffer pool
+    // however large the table grows (with random v4 ids, MariaDB read from disk per order).
+    const orderId = timeOrderedUuid();
     const now = Date.now();
     const fingerprint = `${productId}:${quantity}`;
     const reserve = () =>

@@ -32,6 +32,11 @@ export class AppModule {
           kafka: {
             groupId: config.ORDER_KAFKA_GROUP_ID,
             topics: [Topics.InventoryRequest, Topics.InventoryResponse, Topics.InventoryRestore],
+            // Answers are applied a batch per transaction. Under HTTP load each await of a batch
+            // waits a full event-loop turn, so a batch costs about the same whatever its size:
+            // at 500 the answers fell behind (settle p99 8.7 s, then 503s); at 5,000 they keep up
+            // (settle p99 0.6 s) at 500 connections.
+            maxBatchSize: 5_000,
           },
         }),
         OrderSettingsModule.register(config),

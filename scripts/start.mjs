@@ -36,7 +36,7 @@ async function main() {
 
   step('Starting user-service, order-service and inventory-service');
   const children = SERVICES.map((service, index) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    const child = spawn(process.execPath, ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'], {
       cwd: join(ROOT, service.dir),
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

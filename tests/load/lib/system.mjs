@@ -71,7 +71,7 @@ export async function ensureServices(options, repoRoot, cleanup) {
         env.ADMIN_USERNAME = admin.username;
         env.ADMIN_PASSWORD = admin.password;
       }
-      const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+      const child = spawn(process.execPath, ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'], {
         cwd: join(repoRoot, s.dir),
         env,
         stdio: ['ignore', log, log],

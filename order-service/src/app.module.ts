@@ -31,6 +31,7 @@ export class AppModule {
           database: { entities: [], migrations },
           kafka: {
             groupId: config.ORDER_KAFKA_GROUP_ID,
+            startFrom: config.ORDER_KAFKA_START_FROM,
             topics: [Topics.InventoryRequest, Topics.InventoryResponse, Topics.InventoryRestore],
             // Answers are applied a batch per transaction. Under HTTP load each await of a batch
             // waits a full event-loop turn, so a batch costs about the same whatever its size:

@@ -29,6 +29,13 @@ export const orderServiceEnvSchema = baseEnvSchema(
       .string()
       .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 characters of A-Z a-z 0-9 . _ -')
       .default('order-service'),
+    /**
+     * Where a consumer group with no committed offsets starts. `earliest` (the default) so that a
+     * new deployment's group also reads answers produced before it first joined. An isolated
+     * stack with a group of its own (a test run) takes `latest` rather than reading the topics'
+     * whole history; an answer it misses that way comes again when the relay republishes.
+     */
+    ORDER_KAFKA_START_FROM: z.enum(['earliest', 'latest']).default('earliest'),
     /** inventory-service's HTTP API: the catalogue and MySQL stock the reconciler compares with. */
     INVENTORY_SERVICE_URL: z.url().default('http://localhost:3003'),
     /** Largest quantity of one order. */

@@ -51,6 +51,7 @@ describe('crash recovery (e2e, real stack)', () => {
       PORT: port,
       INVENTORY_SERVICE_URL: inventory.url,
       ORDER_KAFKA_GROUP_ID: `order-service-crash-${randomUUID()}`,
+      ORDER_KAFKA_START_FROM: 'latest',
       ORDER_RESERVATION_TIMEOUT_MS: '3000',
       ORDER_REPUBLISH_AFTER_MS: '2000',
       ORDER_RELAY_INTERVAL_MS: '500',

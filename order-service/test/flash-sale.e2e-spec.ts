@@ -32,6 +32,7 @@ describe('flash sale (e2e, real stack)', () => {
     orders = await SpawnedService.start('order-service', {
       INVENTORY_SERVICE_URL: inventory.url,
       ORDER_KAFKA_GROUP_ID: `order-service-flash-${randomUUID()}`,
+      ORDER_KAFKA_START_FROM: 'latest',
     });
     db = new OrdersDb();
     redis = new Redis({ host: infra.REDIS_HOST, port: infra.REDIS_PORT });

@@ -39,6 +39,7 @@ describe('orders (e2e, real stack)', () => {
       LOG_LEVEL: 'warn',
       INVENTORY_SERVICE_URL: inventory.url,
       ORDER_KAFKA_GROUP_ID: `order-service-e2e-${randomUUID()}`,
+      ORDER_KAFKA_START_FROM: 'latest',
       // This suite checks exact counters; the periodic reconciler is tested on its own.
       STOCK_RECONCILE_INTERVAL_MS: '0',
       ORDER_MAX_QUANTITY: '10',

@@ -34,6 +34,7 @@ describe('loss of Redis data (e2e, real stack)', () => {
       ...redisEnv,
       INVENTORY_SERVICE_URL: inventory.url,
       ORDER_KAFKA_GROUP_ID: `order-service-redis-loss-${randomUUID()}`,
+      ORDER_KAFKA_START_FROM: 'latest',
       STOCK_RECONCILE_INTERVAL_MS: '2000',
       STOCK_REBUILD_GRACE_MS: '500',
       STOCK_REPAIR_QUIET_MS: '3000',

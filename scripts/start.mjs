@@ -36,11 +36,15 @@ async function main() {
 
   step('Starting user-service, order-service and inventory-service');
   const children = SERVICES.map((service, index) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'], {
-      cwd: join(ROOT, service.dir),
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'],
+      {
+        cwd: join(ROOT, service.dir),
+        env: process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     prefixLines(child.stdout, service.name, index, process.stdout);
     prefixLines(child.stderr, service.name, index, process.stderr);
     return { service, child, exited: false };

@@ -49,3 +49,8 @@ export interface NewOrder {
   /** When the relay publishes it again if it is still unanswered. */
   nextPublishAt: Date;
 }
+
+/** A token subject that can own orders: user-service's numeric user id (BIGINT UNSIGNED). */
+export function isCustomerId(subject: string): boolean {
+  return /^[1-9][0-9]{0,19}$/.test(subject);
+}

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as timeOrderedUuid } from 'uuid';
 import { RedisStockStore, type ReserveResult } from '../stock/redis-stock.store.js';
@@ -8,7 +9,7 @@ import { OrderInsertBatcher, type InsertOutcome } from './order-insert-batcher.j
 import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrderSettlement } from './order-settlement.js';
 import { canTransition } from './order-state.js';
-import { OrderStatus, type NewOrder, type Order } from './order.js';
+import { isCustomerId, OrderStatus, type NewOrder, type Order } from './order.js';
 import { OrdersErrors } from './orders.errors.js';
 import { OrdersRepository, type OrderPage } from './orders.repository.js';
 import { PendingOrdersGauge } from './pending-orders.gauge.js';
@@ -26,9 +27,6 @@ export interface PlacedOrder {
   order: Order;
   replayed: boolean;
 }
-
-const DECIMAL_ID = /^[1-9][0-9]{0,19}$/;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Taking, reading and cancelling orders. Placing one: backpressure and sold-out checks in memory,
@@ -55,7 +53,7 @@ export class OrdersService {
 
   async place(command: PlaceOrder): Promise<PlacedOrder> {
     const { userId, productId, quantity, idempotencyKey } = command;
-    if (!DECIMAL_ID.test(userId)) throw OrdersErrors.unusableToken();
+    if (!isCustomerId(userId)) throw OrdersErrors.unusableToken();
     if (this.pending.isOverloaded()) throw OrdersErrors.overloaded();
     // A retry with an Idempotency-Key may be for an order accepted before the sell-out: Redis
     // answers it with that order.

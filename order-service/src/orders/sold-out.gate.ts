@@ -4,12 +4,12 @@ import { AccessTokenService, bearerTokenOf, HttpErrorFilter } from '@flash-sale/
 import type { ErrorBody } from '@flash-sale/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
+import { isCustomerId } from './order.js';
 import { OrdersErrors } from './orders.errors.js';
 import { PendingOrdersGauge } from './pending-orders.gauge.js';
 
 /** The route the gate stands in front of (Fastify's route pattern, global prefix included). */
 const PLACE_ORDER_ROUTE = '/api/orders';
-const DECIMAL_ID = /^[1-9][0-9]{0,19}$/;
 
 /**
  * Refuses orders for a product this instance knows is sold out before Nest's guard, pipes,
@@ -60,7 +60,7 @@ export class SoldOutGate implements OnModuleInit {
     if (!token) return;
     try {
       const { sub } = await this.tokens.verify(token);
-      if (!DECIMAL_ID.test(sub)) return;
+      if (!isCustomerId(sub)) return;
     } catch {
       return;
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import {
   Inject,
@@ -37,8 +38,6 @@ export interface ReconcileResult extends CounterCheck {
 const LOCK_TTL_MS = 60_000;
 /** Longest wait for PENDING orders to be answered before counters are rebuilt. */
 const DRAIN_WAIT_MS = 5_000;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Keeps the Redis counters honest: compares each with MySQL stock minus the units in flight

@@ -34,19 +34,3 @@ export async function login(userServiceUrl, username, password) {
   }
   return res.body.accessToken;
 }
-
-/** Runs `worker` over `items` with at most `limit` calls in flight. */
-export async function mapLimit(items, limit, worker) {
-  const results = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await worker(items[index], index);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
-}
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,7 +12,9 @@
 // Usage: node check-oversell.mjs <stress.jtl> <productId> <initialStock>
 // Env: ORDER_SERVICE_URL, INVENTORY_SERVICE_URL, SETTLE_TIMEOUT_SECONDS (default 60).
 import { readJtl } from './jtl.mjs';
-import { mapLimit, request, sleep } from './api.mjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pMap from 'p-map';
+import { request } from './api.mjs';
 
 const ORDER_LABEL = 'POST /api/orders';
 const [jtlPath, productId, initialText] = process.argv.slice(2);
@@ -38,12 +40,16 @@ const untraceable = accepted.filter(
 
 /** Reads every accepted order as its buyer; `null` when it cannot be read. */
 async function readOrders() {
-  return mapLimit(accepted, 16, async (s) => {
-    const res = await request('GET', `${ORDER_SERVICE_URL}/api/orders/${s.order_id}`, {
-      token: s.token,
-    }).catch((error) => ({ status: error.cause?.code ?? error.name }));
-    return res.status === 200 ? res.body : { id: s.order_id, status: `HTTP ${res.status}` };
-  });
+  return pMap(
+    accepted,
+    async (s) => {
+      const res = await request('GET', `${ORDER_SERVICE_URL}/api/orders/${s.order_id}`, {
+        token: s.token,
+      }).catch((error) => ({ status: error.cause?.code ?? error.name }));
+      return res.status === 200 ? res.body : { id: s.order_id, status: `HTTP ${res.status}` };
+    },
+    { concurrency: 16 },
+  );
 }
 
 async function stockLevels() {

@@ -1,6 +1,6 @@
 // Small helpers of the flash-sale benchmark: HTTP calls, statistics, formatting, progress output.
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 const useColor = process.stderr.isTTY && !process.env.NO_COLOR;
 const started = performance.now();
@@ -34,20 +34,6 @@ export async function http(method, url, { token, body, timeoutMs = 10_000 } = {}
     // not JSON: keep the text for the error message
   }
   return { status: res.status, body: parsed };
-}
-
-/** Runs `worker(item)` over `items` with at most `limit` at a time. */
-export async function mapLimit(items, limit, worker) {
-  const results = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await worker(items[i], i);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }
 
 /** p50/p95/p99/max/mean of a list of numbers (nearest-rank percentiles). */

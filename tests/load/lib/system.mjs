@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSy
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { commandOf, pidListeningOn } from './processes.mjs';
-import { http, jwtPayload, mapLimit, progress, sleep } from './support.mjs';
+import pMap from 'p-map';
+import { http, jwtPayload, progress, sleep } from './support.mjs';
 
 const DEFAULT_ADMIN = { username: 'bench-admin', password: 'bench-admin-password-1' };
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '0.0.0.0']);
@@ -71,11 +72,15 @@ export async function ensureServices(options, repoRoot, cleanup) {
         env.ADMIN_USERNAME = admin.username;
         env.ADMIN_PASSWORD = admin.password;
       }
-      const child = spawn(process.execPath, ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'], {
-        cwd: join(repoRoot, s.dir),
-        env,
-        stdio: ['ignore', log, log],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'],
+        {
+          cwd: join(repoRoot, s.dir),
+          env,
+          stdio: ['ignore', log, log],
+        },
+      );
       s.child = child;
       s.started = true;
       child.on('exit', (code, signal) => {
@@ -223,29 +228,33 @@ export async function buyers(options, runTag) {
   const ticker = setInterval(() => progress(`buyers: ${done}/${todo.length} ready`), 2_000);
   const t0 = performance.now();
   try {
-    await mapLimit(todo, options.registerConcurrency, async (u) => {
-      if (!u.fresh) {
-        try {
-          u.token = await login(options, u.username, u.password);
-          done++;
-          return;
-        } catch (error) {
-          if (!(error instanceof LoginThrottled)) throw error;
-          // This cached account is locked for a while: a new buyer takes its place.
-          Object.assign(u, newBuyer(`${runTag}r`, users.indexOf(u)), { token: undefined });
+    await pMap(
+      todo,
+      async (u) => {
+        if (!u.fresh) {
+          try {
+            u.token = await login(options, u.username, u.password);
+            done++;
+            return;
+          } catch (error) {
+            if (!(error instanceof LoginThrottled)) throw error;
+            // This cached account is locked for a while: a new buyer takes its place.
+            Object.assign(u, newBuyer(`${runTag}r`, users.indexOf(u)), { token: undefined });
+          }
         }
-      }
-      const res = await http('POST', `${options.userUrl}/api/users/register`, {
-        body: { username: u.username, email: u.email, password: u.password },
-        timeoutMs: 60_000,
-      });
-      if (res.status !== 201) {
-        throw new Error(`registering ${u.username}: ${res.status} ${JSON.stringify(res.body)}`);
-      }
-      delete u.fresh;
-      u.token = await login(options, u.username, u.password);
-      done++;
-    });
+        const res = await http('POST', `${options.userUrl}/api/users/register`, {
+          body: { username: u.username, email: u.email, password: u.password },
+          timeoutMs: 60_000,
+        });
+        if (res.status !== 201) {
+          throw new Error(`registering ${u.username}: ${res.status} ${JSON.stringify(res.body)}`);
+        }
+        delete u.fresh;
+        u.token = await login(options, u.username, u.password);
+        done++;
+      },
+      { concurrency: options.registerConcurrency },
+    );
   } finally {
     clearInterval(ticker);
     // Save even after a failure, so what was registered is not registered again.

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   Admin,
@@ -277,10 +278,6 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
 
 function requestIdHeader(requestId: string | undefined): Record<string, string> {
   return requestId ? { [KafkaHeaders.RequestId]: requestId } : {};
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

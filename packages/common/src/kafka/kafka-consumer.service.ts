@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -10,7 +11,7 @@ import { Consumer, stringDeserializers, type Message } from '@platformatic/kafka
 import { KafkaHeaders, messageSchemas, type Topic } from '@flash-sale/contracts';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
-import { KafkaClient, sleep, type DeadLetter } from './kafka-client.service.js';
+import { KafkaClient, type DeadLetter } from './kafka-client.service.js';
 import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from './kafka-handler.js';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
 

@@ -9,7 +9,8 @@ import {
   redisStock,
   type TestUser,
 } from '../support/fixtures.js';
-import { mapLimit, pollUntil, type HttpResult } from '../support/http.js';
+import pMap from 'p-map';
+import { pollUntil, type HttpResult } from '../support/http.js';
 
 const BUYERS = 500;
 
@@ -23,14 +24,30 @@ function tally(answers: HttpResult[]): Record<string, number> {
   return counts;
 }
 
+/** Redis (order-service's counter) and MySQL (inventory-service's stock) both end at 0. */
+async function expectNoStockLeft(productId: string) {
+  expect(await redisStock(productId)).toBe(0);
+  expect(
+    await pollUntil(
+      () => mysqlStock(productId),
+      (s) => s === 0,
+      10_000,
+    ),
+  ).toBe(0);
+}
+
 /** Polls the accepted orders (by their owners) until none is PENDING; returns status counts. */
 async function settleAll(accepted: Array<{ token: string; id: string }>, timeoutMs: number) {
   const statuses = await pollUntil(
     () =>
-      mapLimit(accepted, 25, async ({ token, id }) => {
-        const res = await getOrder(token, id);
-        return res.status === 200 ? (res.body.status as string) : `HTTP ${res.status}`;
-      }),
+      pMap(
+        accepted,
+        async ({ token, id }) => {
+          const res = await getOrder(token, id);
+          return res.status === 200 ? (res.body.status as string) : `HTTP ${res.status}`;
+        },
+        { concurrency: 25 },
+      ),
     (all) => all.every((s) => s !== 'PENDING'),
     timeoutMs,
     500,
@@ -66,14 +83,7 @@ describe('contention', () => {
     const winner = answers.findIndex((a) => a.status === 201);
     const accepted = [{ token: buyers[winner].token, id: answers[winner].body.id as string }];
     expect(await settleAll(accepted, 30_000)).toEqual({ CONFIRMED: 1 });
-    expect(await redisStock(productId)).toBe(0);
-    expect(
-      await pollUntil(
-        () => mysqlStock(productId),
-        (s) => s === 0,
-        10_000,
-      ),
-    ).toBe(0);
+    await expectNoStockLeft(productId);
   }, 90_000);
 
   it('flash sale: 300 buyers x 3 orders at once on 100 units -> 100 confirmed, 0 left anywhere', async () => {
@@ -92,14 +102,7 @@ describe('contention', () => {
     );
     // I4: every accepted order reaches a final state within seconds; here all must confirm.
     expect(await settleAll(accepted, 30_000)).toEqual({ CONFIRMED: 100 });
-    expect(await redisStock(productId)).toBe(0);
-    expect(
-      await pollUntil(
-        () => mysqlStock(productId),
-        (s) => s === 0,
-        10_000,
-      ),
-    ).toBe(0);
+    await expectNoStockLeft(productId);
     process.stderr.write(`[flash sale] 900 orders answered in ${burstMs} ms\n`);
   }, 120_000);
 });

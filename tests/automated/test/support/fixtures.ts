@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from '@jest/globals';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, INVENTORY_URL, ORDER_URL, USER_URL } from './env.js';
-import { client, mapLimit, pollUntil, type HttpResult } from './http.js';
+import pMap from 'p-map';
+import { client, pollUntil, type HttpResult } from './http.js';
 
 export const users = client(USER_URL);
 export const orders = client(ORDER_URL);
@@ -57,7 +58,7 @@ export async function createUser(): Promise<TestUser> {
  * CPU per call, and logins still in flight count against the per-address throttle.
  */
 export async function createUsers(count: number, concurrency = 12): Promise<TestUser[]> {
-  return mapLimit(Array.from({ length: count }), concurrency, () => createUser());
+  return pMap(Array.from({ length: count }), () => createUser(), { concurrency });
 }
 
 export async function login(username: string, password: string): Promise<string> {

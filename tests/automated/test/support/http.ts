@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /** A thin fetch wrapper: every call gives back status, headers, raw text and parsed JSON body. */
 export interface HttpResult {
   status: number;
@@ -60,25 +61,7 @@ export function client(baseUrl: string) {
 
 export type Client = ReturnType<typeof client>;
 
-/** Runs `task` over `items` with at most `limit` in flight, keeping the order of results. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /** Polls `probe` until `done` holds or `timeoutMs` passes; returns the last value either way. */
 export async function pollUntil<T>(

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { useSupportedNode } from './lib/node.mjs';
 import { ROOT, SERVICES, setUp, step } from './lib/setup.mjs';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m'];
@@ -32,6 +33,7 @@ async function waitHealthy(service) {
 }
 
 async function main() {
+  await useSupportedNode();
   await setUp();
 
   step('Starting user-service, order-service and inventory-service');

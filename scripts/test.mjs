@@ -6,6 +6,7 @@
 // Prints one summary line "N passed, N failed" and exits non-zero if anything failed.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { useSupportedNode } from './lib/node.mjs';
 import { ROOT, run, setUp, step } from './lib/setup.mjs';
 
 const WORKSPACES = [
@@ -20,6 +21,7 @@ const SUITES = ['test', 'test:integration', 'test:e2e'];
 const BLACK_BOX = { workspace: 'tests/automated', suites: ['test'] };
 
 async function main() {
+  await useSupportedNode();
   await setUp();
   const resultsDir = join(ROOT, '.cache', 'test-results');
   rmSync(resultsDir, { recursive: true, force: true });

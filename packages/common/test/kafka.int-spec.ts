@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Consumer, stringDeserializers } from '@platformatic/kafka';
+import {
+  Consumer,
+  ProduceAcks,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka';
 import {
   deadLetterTopicOf,
   KafkaHeaders,
@@ -130,6 +136,44 @@ describe('Kafka wiring (real broker)', () => {
         kafka.publish(Topics.InventoryRestore, [{ key: value.productId, value }]),
       ),
     );
+    const ids = new Set(messages.map((m) => m.orderId));
+    await eventually(() => {
+      const seen = new Set(
+        handler.seen.filter((m) => ids.has(m.value.orderId)).map((m) => m.value.orderId),
+      );
+      return seen.size === ids.size ? true : undefined;
+    });
+  }, 30_000);
+
+  it('the idempotent producer itself keeps every message of overlapping sends (upstream #326)', async () => {
+    // KafkaClient never overlaps sends (it merges them, for speed); this pins down that the
+    // library would not lose messages if it did, as @platformatic/kafka 1.35 did.
+    const producer = new Producer({
+      clientId: 'common-kafka-test-raw',
+      bootstrapBrokers: config.KAFKA_BROKER,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      serializers: stringSerializers,
+      autocreateTopics: false,
+    });
+    const messages = Array.from({ length: 40 }, () => restoreMessage());
+    try {
+      await Promise.all(
+        messages.map((value) =>
+          producer.send({
+            messages: [
+              {
+                topic: Topics.InventoryRestore,
+                key: value.productId,
+                value: JSON.stringify(value),
+              },
+            ],
+          }),
+        ),
+      );
+    } finally {
+      await producer.close();
+    }
     const ids = new Set(messages.map((m) => m.orderId));
     await eventually(() => {
       const seen = new Set(

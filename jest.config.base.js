@@ -10,7 +10,7 @@ export function jestConfig(overrides = {}) {
         '@swc/jest',
         {
           jsc: {
-            target: 'es2023',
+            target: 'es2024',
             parser: { syntax: 'typescript', decorators: true },
             transform: {
               legacyDecorator: true,

@@ -21,7 +21,11 @@ for arg in "$@"; do
   esac
 done
 
-command -v node >/dev/null 2>&1 || die "Node.js >= 20.19 is required"
+command -v node >/dev/null 2>&1 || die "Node.js is required (16 or newer; one older than package.json's engines.node fetches Node 24 itself)"
+# The installed Node, or the pinned Node 24 (fetched into .cache/node/ once) when it is too old.
+node_bin="$(node scripts/lib/node.mjs)" || die "no usable Node.js (see above)"
+PATH="$(dirname "$node_bin"):$PATH"
+export PATH
 if [[ ! -f node_modules/.package-lock.json ]]; then
   say "installing dependencies (npm ci)"
   npm ci --no-audit --no-fund

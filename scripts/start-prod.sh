@@ -120,8 +120,10 @@ say "No Docker engine: the production build on this machine (node dist/main.js, 
 have node || die "Node.js is required (16 or newer; one older than package.json's engines.node fetches Node 24 itself)"
 # The installed Node, or the pinned Node 24 (fetched into .cache/node/ once) when it is too old.
 node_bin="$(node scripts/lib/node.mjs)" || die "no usable Node.js (see above)"
+# npm finds its global config (e.g. the machine's registry cafile) next to the Node that runs it.
+npm_config_globalconfig="${npm_config_globalconfig:-$(npm config get globalconfig)}"
 PATH="$(dirname "$node_bin"):$PATH"
-export PATH
+export PATH npm_config_globalconfig
 if [[ ! -f node_modules/.package-lock.json ]]; then
   say "installing dependencies (npm ci)"
   npm ci --no-audit --no-fund

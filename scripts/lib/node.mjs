@@ -148,10 +148,22 @@ function versionOf(bin) {
   return out.status === 0 ? out.stdout.trim() : undefined;
 }
 
-/** The environment for processes that should run on `bin`: its directory first on PATH. */
+/**
+ * The environment for processes that should run on `bin`: its directory first on PATH, and npm's
+ * global config file kept. npm looks for that file (`<prefix>/etc/npmrc`, where a machine keeps
+ * e.g. its registry CA `cafile`) next to the Node that runs it, so on the fetched Node it would
+ * look in `.cache/node/<version>/etc` and miss the machine's settings.
+ */
 function envFor(bin) {
   const path = process.env.PATH ? `${dirname(bin)}${delimiter}${process.env.PATH}` : dirname(bin);
-  return { ...process.env, PATH: path, [REEXEC_MARK]: bin };
+  const prefix =
+    process.env.npm_config_prefix || process.env.PREFIX || dirname(dirname(process.execPath));
+  return {
+    ...process.env,
+    PATH: path,
+    npm_config_globalconfig: process.env.npm_config_globalconfig || join(prefix, 'etc', 'npmrc'),
+    [REEXEC_MARK]: bin,
+  };
 }
 
 function announce() {

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RedisStockStore } from '../stock/redis-stock.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import { InventoryPublisher } from './inventory.publisher.js';
 import type { Order } from './order.js';
+import { InventoryRequests } from './order-pipeline.ports.js';
 import { OrdersRepository } from './orders.repository.js';
 
 type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'>;
@@ -21,7 +21,7 @@ export class OrderSettlement {
     private readonly orders: OrdersRepository,
     private readonly stock: RedisStockStore,
     private readonly soldOut: SoldOutMarks,
-    private readonly inventory: InventoryPublisher,
+    private readonly inventory: InventoryRequests,
   ) {}
 
   /**

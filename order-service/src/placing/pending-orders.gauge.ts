@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { Gauge } from 'prom-client';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { OrdersRepository } from './orders.repository.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { OrdersRepository } from '../orders/orders.repository.js';
 
 const REFRESH_MS = 500;
 

@@ -4,8 +4,8 @@ import { AccessTokenService, bearerTokenOf, HttpErrorFilter } from '@flash-sale/
 import type { ErrorBody } from '@flash-sale/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import { isCustomerId } from './order.js';
-import { OrdersErrors } from './orders.errors.js';
+import { isCustomerId } from '../orders/order.js';
+import { OrdersErrors } from '../orders/orders.errors.js';
 import { PendingOrdersGauge } from './pending-orders.gauge.js';
 
 /** The route the gate stands in front of (Fastify's route pattern, global prefix included). */

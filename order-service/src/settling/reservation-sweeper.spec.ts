@@ -1,9 +1,9 @@
 import { strictFake } from '../../test/support/strict-fake.js';
 import type { RedisStockStore, Reservation } from '../stock/redis-stock.store.js';
-import type { OrderSettings } from './order-settings.js';
-import type { OrderSettlement } from './order-settlement.js';
-import { OrderStatus } from './order.js';
-import type { OrdersRepository } from './orders.repository.js';
+import type { OrderSettings } from '../orders/order-settings.js';
+import type { OrderSettlement } from '../orders/order-settlement.js';
+import { OrderStatus } from '../orders/order.js';
+import type { OrdersRepository } from '../orders/orders.repository.js';
 import { ReservationSweeper } from './reservation-sweeper.js';
 
 const NOW = 1_000_000;

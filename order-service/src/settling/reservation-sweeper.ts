@@ -6,10 +6,10 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { RedisStockStore, type Reservation } from '../stock/redis-stock.store.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { OrderSettlement } from './order-settlement.js';
-import { OrderStatus } from './order.js';
-import { OrdersRepository } from './orders.repository.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { OrderSettlement } from '../orders/order-settlement.js';
+import { OrderStatus } from '../orders/order.js';
+import { OrdersRepository } from '../orders/orders.repository.js';
 import { RepeatingTask } from '../repeating-task.js';
 
 /**

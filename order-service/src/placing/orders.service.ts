@@ -4,14 +4,14 @@ import { v7 as timeOrderedUuid } from 'uuid';
 import { RedisStockStore, type ReserveResult } from '../stock/redis-stock.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import { StockReconciler } from '../stock/stock-reconciler.js';
-import { FailPoints } from './fail-point.js';
+import { FailPoints } from '../fail-points.js';
 import { OrderInsertBatcher, type InsertOutcome } from './order-insert-batcher.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { OrderSettlement } from './order-settlement.js';
-import { canTransition } from './order-state.js';
-import { isCustomerId, OrderStatus, type NewOrder, type Order } from './order.js';
-import { OrdersErrors } from './orders.errors.js';
-import { OrdersRepository, type OrderPage } from './orders.repository.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { OrderSettlement } from '../orders/order-settlement.js';
+import { canTransition } from '../orders/order-state.js';
+import { isCustomerId, OrderStatus, type NewOrder, type Order } from '../orders/order.js';
+import { OrdersErrors } from '../orders/orders.errors.js';
+import { OrdersRepository, type OrderPage } from '../orders/orders.repository.js';
 import { PendingOrdersGauge } from './pending-orders.gauge.js';
 
 export interface PlaceOrder {

@@ -5,12 +5,12 @@ import { strictFake } from '../../test/support/strict-fake.js';
 import type { RedisStockStore, ReserveResult } from '../stock/redis-stock.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import type { StockReconciler } from '../stock/stock-reconciler.js';
-import type { FailPoints } from './fail-point.js';
+import type { FailPoints } from '../fail-points.js';
 import type { InsertOutcome, OrderInsertBatcher } from './order-insert-batcher.js';
-import type { OrderSettings } from './order-settings.js';
-import type { OrderSettlement } from './order-settlement.js';
-import { OrderStatus, type NewOrder, type Order } from './order.js';
-import type { OrderChange, OrdersRepository } from './orders.repository.js';
+import type { OrderSettings } from '../orders/order-settings.js';
+import type { OrderSettlement } from '../orders/order-settlement.js';
+import { OrderStatus, type NewOrder, type Order } from '../orders/order.js';
+import type { OrderChange, OrdersRepository } from '../orders/orders.repository.js';
 import { OrdersService } from './orders.service.js';
 import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 

@@ -5,7 +5,7 @@ import { Role } from '@flash-sale/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { strictFake } from '../../test/support/strict-fake.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import type { OrderSettings } from './order-settings.js';
+import type { OrderSettings } from '../orders/order-settings.js';
 import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 import { SoldOutGate } from './sold-out.gate.js';
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RedisStockStore } from '../stock/redis-stock.store.js';
+import { ReservationStore } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import type { Order } from './order.js';
 import { InventoryRequests } from './order-pipeline.ports.js';
@@ -19,7 +19,7 @@ export class OrderSettlement {
 
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly stock: RedisStockStore,
+    private readonly stock: ReservationStore,
     private readonly soldOut: SoldOutMarks,
     private readonly inventory: InventoryRequests,
   ) {}

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as timeOrderedUuid } from 'uuid';
-import { RedisStockStore, type ReserveResult } from '../stock/redis-stock.store.js';
+import { ReservationStore, type ReserveResult } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import { StockReconciler } from '../stock/stock-reconciler.js';
 import { FailPoints } from '../fail-points.js';
@@ -41,7 +41,7 @@ export class OrdersService {
 
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly stock: RedisStockStore,
+    private readonly stock: ReservationStore,
     private readonly soldOut: SoldOutMarks,
     private readonly pending: PendingOrdersGauge,
     private readonly batcher: OrderInsertBatcher,

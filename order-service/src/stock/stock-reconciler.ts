@@ -10,10 +10,10 @@ import {
 } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { Counter, Gauge } from 'prom-client';
-import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 import { InFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue, type CatalogueProduct } from './inventory-catalogue.js';
-import { RedisStockStore } from './redis-stock.store.js';
+import { StockCountersStore } from './stock-counters.store.js';
 import { checkCounters, unexplainedReservations, type CounterCheck } from './stock-drift.js';
 import { RepeatingTask } from '../repeating-task.js';
 
@@ -60,12 +60,12 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   private stopped = false;
 
   constructor(
-    private readonly store: RedisStockStore,
+    private readonly store: StockCountersStore,
     private readonly orders: InFlightOrders,
     private readonly catalogue: InventoryCatalogue,
-    @Inject(ORDER_SETTINGS)
+    @Inject(STOCK_SETTINGS)
     private readonly settings: Pick<
-      OrderSettings,
+      StockSettings,
       'reconcileIntervalMs' | 'rebuildGraceMs' | 'repairQuietMs'
     >,
     @Optional() metrics?: MetricsService,

@@ -23,6 +23,6 @@ import { StockService } from './stock.service.js';
     StockService,
     { provide: InFlightOrders, useClass: SqlInFlightOrders },
   ],
-  exports: [ReservationStore, SoldOutMarks, StockReconciler],
+  exports: [ReservationStore, SoldOutMarks, StockReconciler, InFlightOrders],
 })
 export class StockModule {}

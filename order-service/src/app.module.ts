@@ -5,16 +5,20 @@ import type { OrderServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
 import { ORDER_SETTINGS, orderSettingsFrom } from './orders/order-settings.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { STOCK_SETTINGS, stockSettingsFrom } from './stock/stock-settings.js';
 
-/** The order pipeline's settings, injectable everywhere. */
+/** The order pipeline's and the stock capability's settings, injectable everywhere. */
 @Global()
 @Module({})
-class OrderSettingsModule {
+class SettingsModule {
   static register(config: OrderServiceConfig): DynamicModule {
     return {
-      module: OrderSettingsModule,
-      providers: [{ provide: ORDER_SETTINGS, useValue: orderSettingsFrom(config) }],
-      exports: [ORDER_SETTINGS],
+      module: SettingsModule,
+      providers: [
+        { provide: ORDER_SETTINGS, useValue: orderSettingsFrom(config) },
+        { provide: STOCK_SETTINGS, useValue: stockSettingsFrom(config) },
+      ],
+      exports: [ORDER_SETTINGS, STOCK_SETTINGS],
     };
   }
 }
@@ -40,7 +44,7 @@ export class AppModule {
             maxBatchSize: 5_000,
           },
         }),
-        OrderSettingsModule.register(config),
+        SettingsModule.register(config),
         OrdersModule,
       ],
     };

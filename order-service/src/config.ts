@@ -20,6 +20,12 @@ export type FailPoint = (typeof FAIL_POINTS)[number];
 export const orderServiceEnvSchema = baseEnvSchema(
   { port: 3002, database: 'order_service' },
   {
+    /**
+     * Accepted and validated but not used: the original layout's variable, still set by
+     * docker-compose.yml and scripts/start-prod.sh (and named in the design brief). Tokens are
+     * verified locally, so order-service never calls user-service; removing it would break none
+     * of those, but a deployment that sets a bad value would then start where it failed before.
+     */
     USER_SERVICE_URL: z.url().default('http://localhost:3001'),
     /**
      * Kafka consumer group of the inventory answers. Every instance of one deployment shares it;

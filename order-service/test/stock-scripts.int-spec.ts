@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadOrderServiceConfig } from '../src/config.js';
-import { RedisStockStore, type ReserveRequest } from '../src/stock/redis-stock.store.js';
+import { ReservationStore, type ReserveRequest } from '../src/stock/reservation.store.js';
+import { StockCountersStore } from '../src/stock/stock-counters.store.js';
 import { StockKeys } from '../src/stock/stock-keys.js';
 
 /**
@@ -12,14 +13,29 @@ const config = loadOrderServiceConfig({ ...process.env });
 const connect = () =>
   new Redis({ host: config.REDIS_HOST, port: config.REDIS_PORT, password: config.REDIS_PASSWORD });
 
+/** The hot path's and the reconciler's stores on one connection: their scripts meet on the keys. */
+function storesOn(redis: Redis) {
+  const reservations = new ReservationStore(redis);
+  const counters = new StockCountersStore(redis);
+  return {
+    reserve: reservations.reserve.bind(reservations),
+    release: reservations.release.bind(reservations),
+    readAllReservations: reservations.readAllReservations.bind(reservations),
+    snapshot: counters.snapshot.bind(counters),
+    repairCounter: counters.repairCounter.bind(counters),
+    rebuildProduct: counters.rebuildProduct.bind(counters),
+    onModuleInit: () => Promise.all([reservations.onModuleInit(), counters.onModuleInit()]),
+  };
+}
+
 describe('stock Lua scripts (real Redis)', () => {
   let redis: Redis;
-  let store: RedisStockStore;
+  let store: ReturnType<typeof storesOn>;
   const products: string[] = [];
 
   beforeAll(async () => {
     redis = connect();
-    store = new RedisStockStore(redis);
+    store = storesOn(redis);
     await store.onModuleInit();
   });
 
@@ -63,7 +79,7 @@ describe('stock Lua scripts (real Redis)', () => {
     it('lets exactly 100 of 1,000 concurrent calls through on a stock of 100', async () => {
       const p = await product(100);
       // Ten connections, so calls really interleave at the server.
-      const clients = Array.from({ length: 10 }, () => new RedisStockStore(connect()));
+      const clients = Array.from({ length: 10 }, () => new ReservationStore(connect()));
       try {
         const results = await Promise.all(
           Array.from({ length: 1_000 }, (_, i) =>

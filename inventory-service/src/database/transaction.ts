@@ -1,4 +1,5 @@
-import { QueryFailedError, type DataSource, type QueryRunner } from 'typeorm';
+import { duplicateKeyOf } from '@flash-sale/common';
+import type { DataSource, QueryRunner } from 'typeorm';
 
 /** What repositories need from a connection: raw, parameterised SQL. */
 export type Sql = Pick<QueryRunner, 'query'>;
@@ -32,9 +33,7 @@ export async function inTransaction<T>(
 
 /** True when MySQL refused an insert because the key exists (ER_DUP_ENTRY). */
 export function isDuplicateKeyError(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; errno?: number } | undefined;
-  return driverError?.code === 'ER_DUP_ENTRY' || driverError?.errno === 1062;
+  return duplicateKeyOf(error) !== undefined;
 }
 
 /** Rows an INSERT/UPDATE/DELETE matched (the driver reports found rows, not changed ones). */

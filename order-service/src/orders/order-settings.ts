@@ -1,6 +1,9 @@
 import type { FailPoint, OrderServiceConfig } from '../config.js';
 
-/** The order pipeline's settings, taken once from the validated configuration. */
+/**
+ * The order pipeline's settings, taken once from the validated configuration (the stock
+ * capability has its own, see `stock/stock-settings.ts`).
+ */
 export interface OrderSettings {
   maxQuantity: number;
   maxPending: number;
@@ -10,11 +13,6 @@ export interface OrderSettings {
   relayIntervalMs: number;
   reservationTimeoutMs: number;
   idempotencyTtlSeconds: number;
-  soldOutTtlMs: number;
-  reconcileIntervalMs: number;
-  rebuildGraceMs: number;
-  repairQuietMs: number;
-  inventoryServiceUrl: string;
   failPoint: FailPoint | undefined;
   failPointSkip: number;
 }
@@ -31,11 +29,6 @@ export function orderSettingsFrom(config: OrderServiceConfig): OrderSettings {
     relayIntervalMs: config.ORDER_RELAY_INTERVAL_MS,
     reservationTimeoutMs: config.ORDER_RESERVATION_TIMEOUT_MS,
     idempotencyTtlSeconds: config.ORDER_IDEMPOTENCY_TTL_SECONDS,
-    soldOutTtlMs: config.ORDER_SOLD_OUT_TTL_MS,
-    reconcileIntervalMs: config.STOCK_RECONCILE_INTERVAL_MS,
-    rebuildGraceMs: config.STOCK_REBUILD_GRACE_MS,
-    repairQuietMs: config.STOCK_REPAIR_QUIET_MS,
-    inventoryServiceUrl: config.INVENTORY_SERVICE_URL.replace(/\/+$/, ''),
     failPoint: config.ORDER_FAILPOINT,
     failPointSkip: config.ORDER_FAILPOINT_SKIP,
   };

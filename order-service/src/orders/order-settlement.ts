@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RedisStockStore } from '../stock/redis-stock.store.js';
+import { ReservationStore } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import { InventoryPublisher } from './inventory.publisher.js';
 import type { Order } from './order.js';
+import { InventoryRequests } from './order-pipeline.ports.js';
 import { OrdersRepository } from './orders.repository.js';
 
 type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'>;
@@ -19,9 +19,9 @@ export class OrderSettlement {
 
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly stock: RedisStockStore,
+    private readonly stock: ReservationStore,
     private readonly soldOut: SoldOutMarks,
-    private readonly inventory: InventoryPublisher,
+    private readonly inventory: InventoryRequests,
   ) {}
 
   /**

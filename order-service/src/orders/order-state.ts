@@ -14,10 +14,3 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
   return ORDER_TRANSITIONS[from].includes(to);
 }
-
-/** The states from which `to` can be reached (for conditional SQL updates). */
-export function statesLeadingTo(to: OrderStatus): OrderStatus[] {
-  return (Object.keys(ORDER_TRANSITIONS) as OrderStatus[]).filter((from) =>
-    canTransition(from, to),
-  );
-}

@@ -7,15 +7,6 @@ export const OrderStatus = {
 } as const;
 export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
 
-/** Why an order failed: inventory-service's reason, or a reservation nobody recorded in time. */
-export const OrderFailureReason = {
-  ProductNotFound: 'PRODUCT_NOT_FOUND',
-  InsufficientStock: 'INSUFFICIENT_STOCK',
-  /** The service stopped between reserving the stock and recording the order. */
-  ReservationExpired: 'RESERVATION_EXPIRED',
-} as const;
-export type OrderFailureReason = (typeof OrderFailureReason)[keyof typeof OrderFailureReason];
-
 /** An order as stored. */
 export interface Order {
   id: string;

@@ -1,5 +1,6 @@
 import { DomainError } from '@flash-sale/common';
 import { ErrorCode } from '@flash-sale/contracts';
+import { StockErrors } from '../stock/stock.errors.js';
 
 /**
  * The errors of the orders capability. Each carries a code that the shared filter maps to its
@@ -7,7 +8,7 @@ import { ErrorCode } from '@flash-sale/contracts';
  */
 export const OrdersErrors = {
   outOfStock: () => new DomainError(ErrorCode.OutOfStock, 'Not enough stock left for this order'),
-  productNotFound: () => new DomainError(ErrorCode.ProductNotFound, 'No such product'),
+  productNotFound: StockErrors.productNotFound,
   purchaseLimitExceeded: (maxPerUser: number) =>
     new DomainError(
       ErrorCode.PurchaseLimitExceeded,
@@ -22,12 +23,7 @@ export const OrdersErrors = {
   orderNotCancellable: (status: string) =>
     new DomainError(ErrorCode.OrderNotCancellable, `A ${status} order cannot be cancelled`),
   /** Redis lost its counters and they are being rebuilt from MySQL: never sell meanwhile. */
-  stockUnavailable: () =>
-    new DomainError(
-      ErrorCode.StockUnavailable,
-      'Stock for this product is being reloaded; try again shortly',
-      { retryAfterSeconds: 1 },
-    ),
+  stockUnavailable: StockErrors.stockUnavailable,
   overloaded: () =>
     new DomainError(
       ErrorCode.ServiceUnavailable,

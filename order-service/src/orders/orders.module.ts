@@ -1,39 +1,53 @@
 import { Inject, Module } from '@nestjs/common';
+import { FailPoints } from '../fail-points.js';
+import { InventoryPublisher } from '../outbox/inventory.publisher.js';
+import { OrderOutboxRelay } from '../outbox/order-outbox.relay.js';
+import { PublishAfterCommit } from '../outbox/publish-after-commit.js';
+import { setMaxOrderQuantity } from '../placing/dto/create-order.dto.js';
+import { OrderInsertBatcher } from '../placing/order-insert-batcher.js';
+import { OrdersController } from '../placing/orders.controller.js';
+import { OrdersService } from '../placing/orders.service.js';
+import { PendingOrdersGauge } from '../placing/pending-orders.gauge.js';
+import { SoldOutGate } from '../placing/sold-out.gate.js';
+import { InventoryAnswers } from '../settling/inventory-answers.js';
+import { InventoryResponseHandler } from '../settling/inventory-response.handler.js';
+import { ReservationSweeper } from '../settling/reservation-sweeper.js';
 import { StockModule } from '../stock/stock.module.js';
-import { setMaxOrderQuantity } from './dto/create-order.dto.js';
-import { FailPoints } from './fail-point.js';
-import { InventoryAnswers } from './inventory-answers.js';
-import { InventoryResponseHandler } from './inventory-response.handler.js';
-import { InventoryPublisher } from './inventory.publisher.js';
-import { OrderInsertBatcher } from './order-insert-batcher.js';
-import { OrderOutboxRelay } from './order-outbox.relay.js';
+import { AfterOrdersCommitted, InventoryRequests } from './order-pipeline.ports.js';
 import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrderSettlement } from './order-settlement.js';
-import { OrdersController } from './orders.controller.js';
 import { OrdersRepository } from './orders.repository.js';
-import { OrdersService } from './orders.service.js';
-import { PendingOrdersGauge } from './pending-orders.gauge.js';
-import { ReservationSweeper } from './reservation-sweeper.js';
-import { SoldOutGate } from './sold-out.gate.js';
 import { SqlOrdersRepository } from './sql-orders.repository.js';
 
-/** Orders: the hot path, the answers from inventory, cancel and reads, and the outbox relay. */
+/**
+ * Orders, wired from their rooms: `placing/` takes them over HTTP, `settling/` applies
+ * inventory-service's answers and sweeps abandoned reservations, `outbox/` publishes to Kafka.
+ * The rooms meet only in this folder's core (the order, its state table, the repository, the
+ * settlement and the ports below), and this module is the one place that says who implements
+ * what.
+ */
 @Module({
   imports: [StockModule],
   controllers: [OrdersController],
   providers: [
+    // core
+    OrderSettlement,
+    { provide: OrdersRepository, useClass: SqlOrdersRepository },
+    FailPoints,
+    // placing
     OrdersService,
     OrderInsertBatcher,
-    OrderSettlement,
-    InventoryPublisher,
+    PendingOrdersGauge,
+    SoldOutGate,
+    // settling
     InventoryAnswers,
     InventoryResponseHandler,
-    OrderOutboxRelay,
     ReservationSweeper,
-    PendingOrdersGauge,
-    FailPoints,
-    SoldOutGate,
-    { provide: OrdersRepository, useClass: SqlOrdersRepository },
+    // outbox: inventory requests go over Kafka, and each committed insert batch is published
+    // right after its commit (the relay republishes whatever that misses)
+    { provide: InventoryRequests, useClass: InventoryPublisher },
+    { provide: AfterOrdersCommitted, useClass: PublishAfterCommit },
+    OrderOutboxRelay,
   ],
 })
 export class OrdersModule {

@@ -69,9 +69,6 @@ export abstract class OrdersRepository {
     after?: { createdAt: Date; id: string },
   ): Promise<OrderPage>;
 
-  /** How many orders wait for inventory's answer. */
-  abstract countPending(): Promise<number>;
-
   /**
    * Locks the orders among `ids` (in id order) for one transaction, lets `decide` look at them,
    * applies its changes and commits. Returns the orders as they were before the changes.

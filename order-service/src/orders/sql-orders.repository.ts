@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { duplicateKeyOf } from '@flash-sale/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { OrderStatus, type NewOrder, type Order } from './order.js';
 import {
@@ -34,14 +35,6 @@ const INSERT_COLUMNS = `(id, user_id, product_id, quantity, unit_price_cents, to
   idempotency_key, request_id, next_publish_at, created_at, updated_at)`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The unique key a duplicate-key error names (`... for key 'x'` or `'orders.x'`). */
-export function duplicateKeyOf(error: unknown): string | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const driverError = error.driverError as { code?: string; sqlMessage?: string };
-  if (driverError.code !== 'ER_DUP_ENTRY') return undefined;
-  return /for key '(?:[^'.]+\.)?([^']+)'/.exec(driverError.sqlMessage ?? '')?.[1] ?? '';
-}
 
 function isDeadlock(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
@@ -201,13 +194,6 @@ export class SqlOrdersRepository extends OrdersRepository {
       orders,
       next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
     };
-  }
-
-  async countPending(): Promise<number> {
-    const rows = await this.db.query<{ n: string | number }[]>(
-      "SELECT COUNT(*) AS n FROM orders WHERE status = 'PENDING'",
-    );
-    return Number(rows[0]?.n ?? 0);
   }
 
   async changeLocked(ids: string[], decide: (orders: Order[]) => OrderChange[]): Promise<Order[]> {

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { productIdSchema } from '@flash-sale/contracts';
 import { z } from 'zod';
-import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
-import type { CatalogueEntry } from './redis-stock.store.js';
+import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
+import type { CatalogueEntry } from './stock-counters.store.js';
 
 /** A product of inventory-service's catalogue with its MySQL stock. */
 export interface CatalogueProduct extends CatalogueEntry {
@@ -26,7 +26,7 @@ const TIMEOUT_MS = 5_000;
 @Injectable()
 export class InventoryCatalogue {
   constructor(
-    @Inject(ORDER_SETTINGS) private readonly settings: Pick<OrderSettings, 'inventoryServiceUrl'>,
+    @Inject(STOCK_SETTINGS) private readonly settings: Pick<StockSettings, 'inventoryServiceUrl'>,
   ) {}
 
   async fetchAll(): Promise<CatalogueProduct[]> {

@@ -8,7 +8,7 @@ import {
 import { InjectRedis } from '@flash-sale/common';
 import { STOCK_CHANGED_CHANNEL } from '@flash-sale/contracts';
 import type { Redis } from 'ioredis';
-import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 
 /**
  * Products this instance saw sold out, refused without a Redis round trip. A mark is cleared by a
@@ -24,7 +24,7 @@ export class SoldOutMarks implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     @InjectRedis() private readonly redis: Redis,
-    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
+    @Inject(STOCK_SETTINGS) private readonly settings: Pick<StockSettings, 'soldOutTtlMs'>,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -1,5 +1,6 @@
 import { checkCounters, unexplainedReservations } from './stock-drift.js';
-import type { Reservation, StockSnapshot } from './redis-stock.store.js';
+import type { Reservation } from './reservation.store.js';
+import type { StockSnapshot } from './stock-counters.store.js';
 
 function reservation(orderId: string, quantity: number, productId = 'A'): Reservation {
   return {

@@ -1,5 +1,5 @@
 import type { InFlightOrder } from './in-flight-orders.js';
-import type { StockSnapshot } from './redis-stock.store.js';
+import type { StockSnapshot } from './stock-counters.store.js';
 
 /** One product's counter compared with what MySQL says it should be. */
 export interface CounterCheck {

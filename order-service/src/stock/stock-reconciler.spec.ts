@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { strictFake } from '../../test/support/strict-fake.js';
 import type { InFlightOrders } from './in-flight-orders.js';
 import type { CatalogueProduct, InventoryCatalogue } from './inventory-catalogue.js';
-import type { RedisStockStore, StockSnapshot } from './redis-stock.store.js';
+import type { StockCountersStore, StockSnapshot } from './stock-counters.store.js';
 import { StockReconciler } from './stock-reconciler.js';
 
 const product: CatalogueProduct = {
@@ -28,7 +28,7 @@ function build(options: {
     reservations: [],
     ...options.snapshot,
   };
-  const store = strictFake<RedisStockStore>('store', {
+  const store = strictFake<StockCountersStore>('store', {
     isCatalogueLoaded: () => Promise.resolve(options.loaded),
     snapshot: () => Promise.resolve([snap]),
     repairCounter: () => Promise.resolve(true),

@@ -10,10 +10,10 @@ import {
 } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { Counter, Gauge } from 'prom-client';
-import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 import { InFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue, type CatalogueProduct } from './inventory-catalogue.js';
-import { RedisStockStore } from './redis-stock.store.js';
+import { StockCountersStore, type StockSnapshot } from './stock-counters.store.js';
 import { checkCounters, unexplainedReservations, type CounterCheck } from './stock-drift.js';
 import { RepeatingTask } from '../repeating-task.js';
 
@@ -33,6 +33,20 @@ export type ReconcileAction =
 
 export interface ReconcileResult extends CounterCheck {
   action: ReconcileAction;
+}
+
+/** What one pass collects while it goes through the products. */
+interface PassState {
+  mode: ReconcileMode;
+  /** Whether the counters were known loaded when the pass began. */
+  loaded: boolean;
+  /** Products whose counter this pass set (announced at the end). */
+  changed: string[];
+  /** Drift per product left unrepaired, and products whose counter is missing. */
+  drifts: Map<string, number>;
+  missing: Set<string>;
+  /** False when some product could not be settled (the catalogue is then not marked loaded). */
+  complete: boolean;
 }
 
 const LOCK_TTL_MS = 60_000;
@@ -60,12 +74,12 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   private stopped = false;
 
   constructor(
-    private readonly store: RedisStockStore,
+    private readonly store: StockCountersStore,
     private readonly orders: InFlightOrders,
     private readonly catalogue: InventoryCatalogue,
-    @Inject(ORDER_SETTINGS)
+    @Inject(STOCK_SETTINGS)
     private readonly settings: Pick<
-      OrderSettings,
+      StockSettings,
       'reconcileIntervalMs' | 'rebuildGraceMs' | 'repairQuietMs'
     >,
     @Optional() metrics?: MetricsService,
@@ -191,86 +205,27 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       recorded,
     });
 
+    const pass: PassState = {
+      mode,
+      loaded,
+      changed: [],
+      drifts: new Map(),
+      missing: new Set(),
+      complete: true,
+    };
     const results: ReconcileResult[] = [];
-    const changed: string[] = [];
-    const drifts = new Map<string, number>();
-    const missing = new Set<string>();
-    let complete = true;
     for (const check of checks) {
       const product = byId.get(check.productId) as CatalogueProduct;
       const snapshot = snapshots.find((s) => s.productId === check.productId);
-      let action: ReconcileAction = 'none';
+      // Set as the product's handling goes, so a failure part-way still reports how far it got.
+      const outcome: { action: ReconcileAction } = { action: 'none' };
       try {
-        if (check.counter === null) {
-          missing.add(check.productId);
-          const rebuildNow =
-            mode === 'repair' ||
-            (mode === 'periodic' && (!loaded || this.previouslyMissing.has(check.productId)));
-          action = 'missing';
-          if (rebuildNow) {
-            const held = product.maxPerUser
-              ? await this.orders.heldByUser(check.productId)
-              : new Map<string, number>();
-            if (await this.store.rebuildProduct(product, check.expected, held)) {
-              action = 'rebuilt';
-              changed.push(check.productId);
-              this.repairs?.inc({ kind: 'rebuilt' });
-            } else {
-              action = 'repair-skipped';
-              complete = false;
-            }
-          }
-        } else {
-          this.driftGauge?.set({ product_id: check.productId }, check.drift);
-          if (mode !== 'check' && Object.keys(snapshot?.product ?? {}).length === 0) {
-            await this.store.ensureProduct(product);
-          }
-          if (check.drift !== 0) drifts.set(check.productId, check.drift);
-          if (!snapshot?.ready) {
-            // Not sellable yet (a new product, or a counter that reappeared after Redis lost its
-            // data): nothing moves it but admin changes, so set it right now.
-            action = 'not-ready';
-            if (mode !== 'check') {
-              const ok = await this.store.repairCounter(
-                check.productId,
-                check.counter,
-                check.expected,
-              );
-              action = ok ? 'repaired' : 'repair-skipped';
-              if (ok) {
-                changed.push(check.productId);
-                drifts.delete(check.productId);
-                if (check.drift !== 0) this.repairs?.inc({ kind: 'repaired' });
-              } else {
-                complete = false;
-              }
-            }
-          } else if (check.drift !== 0) {
-            action = 'drift-seen';
-            const repairNow =
-              mode === 'repair' ||
-              (mode === 'periodic' &&
-                this.previousDrift.get(check.productId) === check.drift &&
-                (await this.isQuiet(check)));
-            if (repairNow) {
-              const ok = await this.store.repairCounter(
-                check.productId,
-                check.counter,
-                check.expected,
-              );
-              action = ok ? 'repaired' : 'repair-skipped';
-              if (ok) {
-                changed.push(check.productId);
-                drifts.delete(check.productId);
-                this.repairs?.inc({ kind: 'repaired' });
-              }
-            }
-          }
-        }
+        await this.settle(check, product, snapshot, pass, outcome);
       } catch (error) {
-        complete = false;
+        pass.complete = false;
         this.logger.warn(`reconciling ${check.productId} failed: ${(error as Error).message}`);
       }
+      const { action } = outcome;
       if (action !== 'none' && !(action === 'repaired' && check.drift === 0)) {
         this.logger.log(
           `stock ${check.productId}: counter ${check.counter ?? 'missing'}, MySQL ${check.mysqlStock}, ` +
@@ -280,16 +235,93 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       results.push({ ...check, action });
     }
     if (mode === 'periodic') {
-      this.previousDrift = drifts;
-      this.previouslyMissing = missing;
+      this.previousDrift = pass.drifts;
+      this.previouslyMissing = pass.missing;
     }
     if (mode !== 'check') {
-      if (changed.length > 0) await this.store.publishStockChanged(changed);
-      if (!loaded && complete) {
+      if (pass.changed.length > 0) await this.store.publishStockChanged(pass.changed);
+      if (!loaded && pass.complete) {
         await this.store.markCatalogueLoaded();
         this.logger.log(`stock counters loaded from MySQL (${checks.length} products)`);
       }
     }
     return results;
+  }
+
+  /** Decides and does what one product's check calls for (see {@link ReconcileMode}). */
+  private async settle(
+    check: CounterCheck,
+    product: CatalogueProduct,
+    snapshot: StockSnapshot | undefined,
+    pass: PassState,
+    outcome: { action: ReconcileAction },
+  ): Promise<void> {
+    const { mode } = pass;
+    if (check.counter === null) {
+      pass.missing.add(check.productId);
+      outcome.action = 'missing';
+      const rebuildNow =
+        mode === 'repair' ||
+        (mode === 'periodic' && (!pass.loaded || this.previouslyMissing.has(check.productId)));
+      if (rebuildNow) await this.rebuild(check, product, pass, outcome);
+      return;
+    }
+    this.driftGauge?.set({ product_id: check.productId }, check.drift);
+    if (mode !== 'check' && Object.keys(snapshot?.product ?? {}).length === 0) {
+      await this.store.ensureProduct(product);
+    }
+    if (check.drift !== 0) pass.drifts.set(check.productId, check.drift);
+    if (!snapshot?.ready) {
+      // Not sellable yet (a new product, or a counter that reappeared after Redis lost its
+      // data): nothing moves it but admin changes, so set it right now.
+      outcome.action = 'not-ready';
+      if (mode !== 'check' && !(await this.repair(check, check.counter, pass, outcome)))
+        pass.complete = false;
+    } else if (check.drift !== 0) {
+      outcome.action = 'drift-seen';
+      const repairNow =
+        mode === 'repair' ||
+        (mode === 'periodic' &&
+          this.previousDrift.get(check.productId) === check.drift &&
+          (await this.isQuiet(check)));
+      if (repairNow) await this.repair(check, check.counter, pass, outcome);
+    }
+  }
+
+  /** Recreates a missing counter from MySQL, with its catalogue entry and per-user totals. */
+  private async rebuild(
+    check: CounterCheck,
+    product: CatalogueProduct,
+    pass: PassState,
+    outcome: { action: ReconcileAction },
+  ): Promise<void> {
+    const held = product.maxPerUser
+      ? await this.orders.heldByUser(check.productId)
+      : new Map<string, number>();
+    if (await this.store.rebuildProduct(product, check.expected, held)) {
+      outcome.action = 'rebuilt';
+      pass.changed.push(check.productId);
+      this.repairs?.inc({ kind: 'rebuilt' });
+    } else {
+      outcome.action = 'repair-skipped';
+      pass.complete = false;
+    }
+  }
+
+  /** Sets a counter to its expected value by compare-and-set; false when it moved meanwhile. */
+  private async repair(
+    check: CounterCheck,
+    observed: number,
+    pass: PassState,
+    outcome: { action: ReconcileAction },
+  ): Promise<boolean> {
+    const ok = await this.store.repairCounter(check.productId, observed, check.expected);
+    outcome.action = ok ? 'repaired' : 'repair-skipped';
+    if (ok) {
+      pass.changed.push(check.productId);
+      pass.drifts.delete(check.productId);
+      if (check.drift !== 0) this.repairs?.inc({ kind: 'repaired' });
+    }
+    return ok;
   }
 }

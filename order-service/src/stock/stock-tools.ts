@@ -3,10 +3,10 @@ import { Redis } from 'ioredis';
 import { createPool } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { loadOrderServiceConfig } from '../config.js';
-import { orderSettingsFrom } from '../orders/order-settings.js';
+import { stockSettingsFrom } from './stock-settings.js';
 import { SqlInFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue } from './inventory-catalogue.js';
-import { RedisStockStore } from './redis-stock.store.js';
+import { StockCountersStore } from './stock-counters.store.js';
 import { StockReconciler, type ReconcileMode, type ReconcileResult } from './stock-reconciler.js';
 
 /**
@@ -40,8 +40,8 @@ export async function runReconciliation(mode: ReconcileMode): Promise<{
     query: async (sql: string, params?: unknown[]) => (await pool.query(sql, params))[0],
   } as unknown as DataSource;
   try {
-    const settings = orderSettingsFrom(config);
-    const store = new RedisStockStore(redis);
+    const settings = stockSettingsFrom(config);
+    const store = new StockCountersStore(redis);
     const reconciler = new StockReconciler(
       store,
       new SqlInFlightOrders(db),

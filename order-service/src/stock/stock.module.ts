@@ -1,23 +1,28 @@
 import { Module } from '@nestjs/common';
 import { InFlightOrders, SqlInFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue } from './inventory-catalogue.js';
-import { RedisStockStore } from './redis-stock.store.js';
+import { ReservationStore } from './reservation.store.js';
+import { StockCountersStore } from './stock-counters.store.js';
 import { SoldOutMarks } from './sold-out-marks.js';
 import { StockReconciler } from './stock-reconciler.js';
 import { StockController } from './stock.controller.js';
 import { StockService } from './stock.service.js';
 
-/** The Redis stock counters: the hot-path store, sold-out marks, reconciliation, stock reads. */
+/**
+ * The Redis stock counters: the hot path's reservation store and sold-out marks (exported to
+ * orders), and the reconciler with its counter store, the catalogue client and stock reads.
+ */
 @Module({
   controllers: [StockController],
   providers: [
-    RedisStockStore,
+    ReservationStore,
+    StockCountersStore,
     SoldOutMarks,
     InventoryCatalogue,
     StockReconciler,
     StockService,
     { provide: InFlightOrders, useClass: SqlInFlightOrders },
   ],
-  exports: [RedisStockStore, SoldOutMarks, StockReconciler],
+  exports: [ReservationStore, SoldOutMarks, StockReconciler, InFlightOrders],
 })
 export class StockModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { OrdersErrors } from '../orders/orders.errors.js';
-import { RedisStockStore } from './redis-stock.store.js';
+import { StockErrors } from './stock.errors.js';
+import { StockCountersStore } from './stock-counters.store.js';
 import { StockReconciler, type ReconcileResult } from './stock-reconciler.js';
 
 export interface StockLevel {
@@ -12,7 +12,7 @@ export interface StockLevel {
 @Injectable()
 export class StockService {
   constructor(
-    private readonly store: RedisStockStore,
+    private readonly store: StockCountersStore,
     private readonly reconciler: StockReconciler,
   ) {}
 
@@ -25,9 +25,9 @@ export class StockService {
     const counter = await this.guard(() => this.store.readCounter(productId));
     if (counter === null) {
       if (!(await this.guard(() => this.store.isCatalogueLoaded()))) {
-        throw OrdersErrors.stockUnavailable();
+        throw StockErrors.stockUnavailable();
       }
-      throw OrdersErrors.productNotFound();
+      throw StockErrors.productNotFound();
     }
     return { productId, stock: Math.max(0, counter) };
   }
@@ -35,7 +35,7 @@ export class StockService {
   /** Compares every counter with MySQL now and repairs what differs. */
   async reconcile(repair: boolean): Promise<ReconcileResult[]> {
     const results = await this.reconciler.reconcile(repair ? 'repair' : 'check');
-    if (results === null) throw OrdersErrors.unavailable();
+    if (results === null) throw StockErrors.unavailable();
     return results;
   }
 
@@ -43,7 +43,7 @@ export class StockService {
     try {
       return await read();
     } catch {
-      throw OrdersErrors.unavailable();
+      throw StockErrors.unavailable();
     }
   }
 }

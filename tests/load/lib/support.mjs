@@ -1,5 +1,7 @@
 // Small helpers of the flash-sale benchmark: HTTP calls, statistics, formatting, progress output.
 
+import { requestJson } from '@flash-sale/test-tools/http';
+
 export { setTimeout as sleep } from 'node:timers/promises';
 
 const useColor = process.stderr.isTTY && !process.env.NO_COLOR;
@@ -15,25 +17,9 @@ export function step(message) {
   process.stderr.write(`${useColor ? `\x1b[1m==> ${message}\x1b[0m` : `==> ${message}`}\n`);
 }
 
-/** JSON request with a timeout; resolves to {status, body} (body parsed when JSON), never throws on HTTP errors. */
-export async function http(method, url, { token, body, timeoutMs = 10_000 } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  let parsed = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text for the error message
-  }
-  return { status: res.status, body: parsed };
+/** JSON request (see @flash-sale/test-tools), with the benchmark's 10 s timeout by default. */
+export function http(method, url, options = {}) {
+  return requestJson(method, url, { timeoutMs: 10_000, ...options });
 }
 
 /** p50/p95/p99/max/mean of a list of numbers (nearest-rank percentiles). */

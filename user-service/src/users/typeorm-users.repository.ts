@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { duplicateKeyOf } from '@flash-sale/common';
 import type { Role } from '@flash-sale/contracts';
-import { QueryFailedError, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import type { NewUser, StoredUser } from './user.js';
 import { UserEntity } from './user.entity.js';
 import { UniqueUserViolation, UsersRepository, type UniqueUserField } from './users.repository.js';
@@ -26,10 +27,7 @@ const ASCII = /^[\x00-\x7f]*$/;
  * (`... for key 'uq_users_email'` on MariaDB, `'users.uq_users_email'` on MySQL 8).
  */
 export function duplicateFieldOf(error: unknown): UniqueUserField | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const driverError = error.driverError as { code?: string; sqlMessage?: string };
-  if (driverError.code !== 'ER_DUP_ENTRY') return undefined;
-  const key = /for key '(?:[^'.]+\.)?([^']+)'/.exec(driverError.sqlMessage ?? '')?.[1];
+  const key = duplicateKeyOf(error);
   return key === undefined ? undefined : UNIQUE_INDEXES[key];
 }
 

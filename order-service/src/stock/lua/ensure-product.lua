@@ -1,10 +1,12 @@
 -- Writes a product's catalogue entry when it is missing (inventory-service normally writes it).
--- KEYS[1] product:{p}; ARGV: name, priceCents, maxPerUser ('' = none). Replies 1 when written.
+-- KEYS[1] product:{p}
+-- ARGV: name, priceCents, maxPerUser ('' = none), then the hash's field names of the three
+--       (ProductHashFields in the contracts package). Replies 1 when written.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
-redis.call('HSET', KEYS[1], 'name', ARGV[1], 'priceCents', ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[4], ARGV[1], ARGV[5], ARGV[2])
 if ARGV[3] ~= '' then
-  redis.call('HSET', KEYS[1], 'maxPerUser', ARGV[3])
+  redis.call('HSET', KEYS[1], ARGV[6], ARGV[3])
 end
 return 1

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawn } from 'node:child_process';
 import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { BaseEnv } from '../config/env.schema.js';
@@ -19,40 +18,6 @@ export async function createTestApp(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
-}
-
-/** What a process printed and how it ended. */
-export interface ProcessOutcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `node <script>` with exactly `env` (plus PATH) and returns how it ended; kills it after
- * `timeoutMs`. For start-up tests that expect a refusal.
- */
-export function runNode(
-  script: string,
-  env: Record<string, string>,
-  timeoutMs = 15_000,
-): Promise<ProcessOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 /** Polls `check` until it returns a value other than `undefined`, or fails after `timeoutMs`. */
@@ -77,5 +42,6 @@ export async function eventually<T>(
   );
 }
 
+export { runNode, type ProcessOutcome } from './run-node.js';
 export { describeOperationalEndpoints } from './operational-endpoints.js';
 export { describeDependencyOutages } from './dependency-outages.js';

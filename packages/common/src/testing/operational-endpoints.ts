@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { runNode } from './index.js';
+import { runNode } from './run-node.js';
 
 /**
  * The end-to-end checks every service passes: `GET /api`, health, metrics, OpenAPI, the error

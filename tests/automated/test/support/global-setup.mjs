@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import globalTeardown, { STARTED_KEY } from './global-teardown.mjs';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, INVENTORY_URL, SERVICES, USER_URL } from './targets.mjs';
 
 /**
@@ -16,9 +17,6 @@ const LOG_DIR = join(ROOT, '.cache', 'automated-tests');
 const HEALTH_TIMEOUT_MS = 120_000;
 
 /** @typedef {{name: string, child: import('node:child_process').ChildProcess, log: string}} StartedService */
-
-/** What the teardown stops; set here, read there (both run in Jest's parent process). */
-export const STARTED_KEY = '__flashSaleStartedServices';
 
 /** @returns {Promise<'healthy' | 'unhealthy' | 'down'>} */
 async function probe(url) {
@@ -155,8 +153,7 @@ export default async function globalSetup() {
     try {
       await Promise.all(started.map((s, i) => waitHealthy(s, SERVICES[i].url)));
     } catch (error) {
-      const { default: teardown } = await import('./global-teardown.mjs');
-      await teardown();
+      await globalTeardown();
       throw error;
     }
     process.stderr.write(
@@ -187,8 +184,7 @@ export default async function globalSetup() {
     await checkAdminLogin();
   } catch (error) {
     // Jest runs no teardown when the set-up fails: stop what was started here first.
-    const { default: teardown } = await import('./global-teardown.mjs');
-    await teardown();
+    await globalTeardown();
     throw error;
   }
 }

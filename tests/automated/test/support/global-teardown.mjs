@@ -1,4 +1,5 @@
-import { STARTED_KEY } from './global-setup.mjs';
+/** What the teardown stops; set by the set-up, read here (both run in Jest's parent process). */
+export const STARTED_KEY = '__flashSaleStartedServices';
 
 const STOP_TIMEOUT_MS = 20_000;
 

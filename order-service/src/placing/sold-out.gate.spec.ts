@@ -5,7 +5,6 @@ import { Role } from '@flash-sale/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { strictFake } from '../../test/support/strict-fake.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import type { OrderSettings } from './order-settings.js';
 import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 import { SoldOutGate } from './sold-out.gate.js';
 
@@ -20,9 +19,7 @@ const customer = { sub: '7', username: 'alice', role: Role.User };
 /** A Fastify app with the gate in front of stand-ins of the order routes that say they ran. */
 async function appWithGate(options: { overloaded?: boolean } = {}) {
   const fastify: FastifyInstance = Fastify();
-  const soldOut = new SoldOutMarks(strictFake('redis'), {
-    soldOutTtlMs: 60_000,
-  } as OrderSettings);
+  const soldOut = new SoldOutMarks(strictFake('redis'), { soldOutTtlMs: 60_000 });
   const pending = strictFake<PendingOrdersGauge>('pending', {
     isOverloaded: () => options.overloaded ?? false,
   });

@@ -1,9 +1,8 @@
 import { strictFake } from '../../test/support/strict-fake.js';
-import type { RedisStockStore, Reservation } from '../stock/redis-stock.store.js';
-import type { OrderSettings } from './order-settings.js';
-import type { OrderSettlement } from './order-settlement.js';
-import { OrderStatus } from './order.js';
-import type { OrdersRepository } from './orders.repository.js';
+import type { ReservationStore, Reservation } from '../stock/reservation.store.js';
+import type { OrderSettlement } from '../orders/order-settlement.js';
+import { OrderStatus } from '../orders/order.js';
+import type { OrdersRepository } from '../orders/orders.repository.js';
 import { ReservationSweeper } from './reservation-sweeper.js';
 
 const NOW = 1_000_000;
@@ -29,7 +28,7 @@ describe(ReservationSweeper.name, () => {
       reservation('lost', 20_000),
       reservation('raced', 20_000),
     ];
-    const stock = strictFake<RedisStockStore>('stock', {
+    const stock = strictFake<ReservationStore>('stock', {
       readAllReservations: () => Promise.resolve(reservations),
       dropReservations: () => Promise.resolve(),
     });
@@ -49,7 +48,7 @@ describe(ReservationSweeper.name, () => {
     });
     const sweeper = new ReservationSweeper(stock, orders, settlement, {
       reservationTimeoutMs: 10_000,
-    } as OrderSettings);
+    });
 
     await expect(sweeper.sweepOnce(NOW)).resolves.toEqual(['lost']);
     expect(orders.findStatuses).toHaveBeenCalledWith(['pending', 'confirmed', 'lost', 'raced']);
@@ -65,12 +64,12 @@ describe(ReservationSweeper.name, () => {
   });
 
   it('does nothing when no reservation is old enough', async () => {
-    const stock = strictFake<RedisStockStore>('stock', {
+    const stock = strictFake<ReservationStore>('stock', {
       readAllReservations: () => Promise.resolve([reservation('fresh', 10)]),
     });
     const sweeper = new ReservationSweeper(stock, strictFake('orders'), strictFake('settlement'), {
       reservationTimeoutMs: 10_000,
-    } as OrderSettings);
+    });
     await expect(sweeper.sweepOnce(NOW)).resolves.toEqual([]);
   });
 });

@@ -4,8 +4,8 @@ import { AccessTokenService, bearerTokenOf, HttpErrorFilter } from '@flash-sale/
 import type { ErrorBody } from '@flash-sale/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import { isCustomerId } from './order.js';
-import { OrdersErrors } from './orders.errors.js';
+import { OrdersErrors } from '../orders/orders.errors.js';
+import { earlyRefusal } from './order-preconditions.js';
 import { PendingOrdersGauge } from './pending-orders.gauge.js';
 
 /** The route the gate stands in front of (Fastify's route pattern, global prefix included). */
@@ -19,11 +19,9 @@ const PLACE_ORDER_ROUTE = '/api/orders';
  * after body parsing and Nest's middleware (request logging), before the Nest handler.
  *
  * The gate only ever refuses, and only what {@link OrdersService.place} would refuse the same way:
- * a request with a valid token of a customer, when orders are not backed up (that 503 comes
- * first), without an Idempotency-Key (a retry of an accepted order gets that order back), for a
- * product with a sold-out mark. Everything else goes on to Nest unchanged, so a missing or bad
- * token still gets the guard's 401. A sold-out product is refused before its other fields
- * are validated.
+ * a request with a valid token for which {@link earlyRefusal}, the check `place()` makes first,
+ * answers `sold-out`. Everything else goes on to Nest unchanged, so a missing or bad token still
+ * gets the guard's 401. A sold-out product is refused before its other fields are validated.
  */
 @Injectable()
 export class SoldOutGate implements OnModuleInit {
@@ -54,16 +52,24 @@ export class SoldOutGate implements OnModuleInit {
   async check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.method !== 'POST' || request.routeOptions.url !== PLACE_ORDER_ROUTE) return;
     const productId = (request.body as { productId?: unknown } | null | undefined)?.productId;
+    // Only a product marked sold out is worth the token's verification (most of the gate's cost).
     if (typeof productId !== 'string' || !this.soldOut.isSoldOut(productId)) return;
-    if (request.headers['idempotency-key'] !== undefined || this.pending.isOverloaded()) return;
     const token = bearerTokenOf(request.headers.authorization);
     if (!token) return;
+    let userId: string;
     try {
-      const { sub } = await this.tokens.verify(token);
-      if (!isCustomerId(sub)) return;
+      userId = (await this.tokens.verify(token)).sub;
     } catch {
       return;
     }
+    const hasIdempotencyKey = request.headers['idempotency-key'] !== undefined;
+    if (
+      earlyRefusal(
+        { userId, productId, hasIdempotencyKey },
+        { pending: this.pending, soldOut: this.soldOut },
+      ) !== 'sold-out'
+    )
+      return;
     return reply.code(409).send({ ...this.refusal, requestId: request.id });
   }
 }

@@ -5,11 +5,11 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { RedisStockStore, type Reservation } from '../stock/redis-stock.store.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { OrderSettlement } from './order-settlement.js';
-import { OrderStatus } from './order.js';
-import { OrdersRepository } from './orders.repository.js';
+import { ReservationStore, type Reservation } from '../stock/reservation.store.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { OrderSettlement } from '../orders/order-settlement.js';
+import { OrderStatus } from '../orders/order.js';
+import { OrdersRepository } from '../orders/orders.repository.js';
 import { RepeatingTask } from '../repeating-task.js';
 
 /**
@@ -25,10 +25,11 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
   private readonly task: RepeatingTask;
 
   constructor(
-    private readonly stock: RedisStockStore,
+    private readonly stock: ReservationStore,
     private readonly orders: OrdersRepository,
     private readonly settlement: OrderSettlement,
-    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
+    @Inject(ORDER_SETTINGS)
+    private readonly settings: Pick<OrderSettings, 'reservationTimeoutMs'>,
   ) {
     this.task = new RepeatingTask(
       () => this.sweepOnce(),

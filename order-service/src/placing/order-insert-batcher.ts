@@ -1,9 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { Histogram } from 'prom-client';
-import type { NewOrder } from './order.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { DuplicateOrderError, OrdersRepository, type InsertConflict } from './orders.repository.js';
+import type { NewOrder } from '../orders/order.js';
+import { AfterOrdersCommitted } from '../orders/order-pipeline.ports.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import {
+  DuplicateOrderError,
+  OrdersRepository,
+  type InsertConflict,
+} from '../orders/orders.repository.js';
 
 /** How one order's insert ended. A rejected promise means "unknown" (it may have committed). */
 export type InsertOutcome = { kind: 'inserted' } | { kind: 'conflict'; conflict: InsertConflict };
@@ -28,13 +33,14 @@ export class OrderInsertBatcher {
   private queue: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly batchSize: Histogram;
-  /** Called with the orders of each committed batch (publishing, fail-points). */
-  private onCommitted: ((orders: NewOrder[]) => void) | undefined;
 
   constructor(
     private readonly orders: OrdersRepository,
-    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
+    @Inject(ORDER_SETTINGS)
+    private readonly settings: Pick<OrderSettings, 'insertBatchMs' | 'insertBatchSize'>,
     metrics: MetricsService,
+    /** Runs with each committed batch's orders, before their requests are answered. */
+    private readonly afterCommit: AfterOrdersCommitted,
   ) {
     this.batchSize = new Histogram({
       name: 'order_insert_batch_size',
@@ -42,11 +48,6 @@ export class OrderInsertBatcher {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers: [metrics.registry],
     });
-  }
-
-  /** Registers what runs after each commit, before the requests are answered. */
-  afterCommit(listener: (orders: NewOrder[]) => void): void {
-    this.onCommitted = listener;
   }
 
   insert(order: NewOrder): Promise<InsertOutcome> {
@@ -101,7 +102,7 @@ export class OrderInsertBatcher {
 
   private committed(orders: NewOrder[]): void {
     try {
-      this.onCommitted?.(orders);
+      this.afterCommit.committed(orders);
     } catch (error) {
       this.logger.error({ err: error }, 'after-commit listener failed');
     }

@@ -1,4 +1,4 @@
-import { OrdersErrors } from './orders.errors.js';
+import { OrdersErrors } from '../orders/orders.errors.js';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 

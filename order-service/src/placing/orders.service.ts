@@ -1,17 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as timeOrderedUuid } from 'uuid';
-import { RedisStockStore, type ReserveResult } from '../stock/redis-stock.store.js';
+import { ReservationStore, type ReserveResult } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import { StockReconciler } from '../stock/stock-reconciler.js';
-import { FailPoints } from './fail-point.js';
+import { FailPoints } from '../fail-points.js';
 import { OrderInsertBatcher, type InsertOutcome } from './order-insert-batcher.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { OrderSettlement } from './order-settlement.js';
-import { canTransition } from './order-state.js';
-import { isCustomerId, OrderStatus, type NewOrder, type Order } from './order.js';
-import { OrdersErrors } from './orders.errors.js';
-import { OrdersRepository, type OrderPage } from './orders.repository.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { OrderSettlement } from '../orders/order-settlement.js';
+import { canTransition } from '../orders/order-state.js';
+import { OrderStatus, type NewOrder, type Order } from '../orders/order.js';
+import { OrdersErrors } from '../orders/orders.errors.js';
+import { OrdersRepository, type OrderPage } from '../orders/orders.repository.js';
+import { earlyRefusal } from './order-preconditions.js';
 import { PendingOrdersGauge } from './pending-orders.gauge.js';
 
 export interface PlaceOrder {
@@ -41,7 +42,7 @@ export class OrdersService {
 
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly stock: RedisStockStore,
+    private readonly stock: ReservationStore,
     private readonly soldOut: SoldOutMarks,
     private readonly pending: PendingOrdersGauge,
     private readonly batcher: OrderInsertBatcher,
@@ -53,12 +54,19 @@ export class OrdersService {
 
   async place(command: PlaceOrder): Promise<PlacedOrder> {
     const { userId, productId, quantity, idempotencyKey } = command;
-    if (!isCustomerId(userId)) throw OrdersErrors.unusableToken();
-    if (this.pending.isOverloaded()) throw OrdersErrors.overloaded();
-    // A retry with an Idempotency-Key may be for an order accepted before the sell-out: Redis
-    // answers it with that order.
-    if (idempotencyKey === undefined && this.soldOut.isSoldOut(productId)) {
-      throw OrdersErrors.outOfStock();
+    const hasIdempotencyKey = idempotencyKey !== undefined;
+    switch (
+      earlyRefusal(
+        { userId, productId, hasIdempotencyKey },
+        { pending: this.pending, soldOut: this.soldOut },
+      )
+    ) {
+      case 'not-a-customer':
+        throw OrdersErrors.unusableToken();
+      case 'overloaded':
+        throw OrdersErrors.overloaded();
+      case 'sold-out':
+        throw OrdersErrors.outOfStock();
     }
 
     // Time-ordered (UUIDv7): new rows land at the end of the orders table's primary key instead

@@ -2,23 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { KafkaClient } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
-
-/** An order as the inventory request needs it. */
-export interface InventoryRequestOrder {
-  id: string;
-  userId: string;
-  productId: string;
-  quantity: number;
-  requestId: string | null;
-}
+import { InventoryRequests, type InventoryRequestOrder } from '../orders/order-pipeline.ports.js';
 
 /**
- * Publishes order-service's messages to inventory-service, keyed by product id (so one
- * product's requests stay in order on one partition). One producer call per batch.
+ * {@link InventoryRequests} over Kafka, keyed by product id (so one product's requests stay in
+ * order on one partition). One producer call per batch.
  */
 @Injectable()
-export class InventoryPublisher {
-  constructor(private readonly kafka: KafkaClient) {}
+export class InventoryPublisher extends InventoryRequests {
+  constructor(private readonly kafka: KafkaClient) {
+    super();
+  }
 
   async requestDeductions(orders: InventoryRequestOrder[]): Promise<void> {
     const requestedAt = new Date().toISOString();

@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { Gauge } from 'prom-client';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { OrdersRepository } from './orders.repository.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { InFlightOrders } from '../stock/in-flight-orders.js';
 
 const REFRESH_MS = 500;
 
@@ -26,7 +26,8 @@ export class PendingOrdersGauge implements OnApplicationBootstrap, OnApplication
   private readonly gauge: Gauge;
 
   constructor(
-    private readonly orders: OrdersRepository,
+    /** Counts them (the same count the reconciler waits on before a rebuild). */
+    private readonly orders: InFlightOrders,
     @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
     metrics: MetricsService,
   ) {

@@ -1,9 +1,9 @@
 import { InventoryFailureReason, type InventoryResponse } from '@flash-sale/contracts';
 import { strictFake } from '../../test/support/strict-fake.js';
 import { decide, InventoryAnswers } from './inventory-answers.js';
-import type { OrderSettlement } from './order-settlement.js';
-import type { Order } from './order.js';
-import type { OrderChange, OrdersRepository } from './orders.repository.js';
+import type { OrderSettlement } from '../orders/order-settlement.js';
+import type { Order } from '../orders/order.js';
+import type { OrderChange, OrdersRepository } from '../orders/orders.repository.js';
 
 const ID = '22222222-2222-4222-8222-222222222222';
 

@@ -1,9 +1,9 @@
 import { MetricsService } from '@flash-sale/common';
 import { strictFake } from '../../test/support/strict-fake.js';
 import { OrderInsertBatcher } from './order-insert-batcher.js';
-import type { OrderSettings } from './order-settings.js';
-import type { NewOrder } from './order.js';
-import { DuplicateOrderError, type OrdersRepository } from './orders.repository.js';
+import type { AfterOrdersCommitted } from '../orders/order-pipeline.ports.js';
+import type { NewOrder } from '../orders/order.js';
+import { DuplicateOrderError, type OrdersRepository } from '../orders/orders.repository.js';
 
 function newOrder(id: string): NewOrder {
   return {
@@ -20,14 +20,22 @@ function newOrder(id: string): NewOrder {
   };
 }
 
-const settings = { insertBatchMs: 5, insertBatchSize: 3 } as OrderSettings;
+const settings = { insertBatchMs: 5, insertBatchSize: 3 };
+
+/** Records the ids of each batch the batcher reports as committed. */
+function commitRecorder(): { afterCommit: AfterOrdersCommitted; committed: string[][] } {
+  const committed: string[][] = [];
+  return {
+    afterCommit: { committed: (batch) => committed.push(batch.map((o) => o.id)) },
+    committed,
+  };
+}
 
 describe(OrderInsertBatcher.name, () => {
   it('stores concurrent orders with one INSERT and reports each committed batch', async () => {
     const orders = strictFake<OrdersRepository>('orders', { insertMany: () => Promise.resolve() });
-    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService());
-    const committed: string[][] = [];
-    batcher.afterCommit((batch) => committed.push(batch.map((o) => o.id)));
+    const { afterCommit, committed } = commitRecorder();
+    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService(), afterCommit);
     const outcomes = await Promise.all(['a', 'b'].map((id) => batcher.insert(newOrder(id))));
     expect(outcomes).toEqual([{ kind: 'inserted' }, { kind: 'inserted' }]);
     expect(orders.insertMany).toHaveBeenCalledTimes(1);
@@ -38,8 +46,9 @@ describe(OrderInsertBatcher.name, () => {
     const orders = strictFake<OrdersRepository>('orders', { insertMany: () => Promise.resolve() });
     const batcher = new OrderInsertBatcher(
       orders,
-      { insertBatchMs: 60_000, insertBatchSize: 3 } as OrderSettings,
+      { insertBatchMs: 60_000, insertBatchSize: 3 },
       new MetricsService(),
+      commitRecorder().afterCommit,
     );
     await Promise.all(['a', 'b', 'c'].map((id) => batcher.insert(newOrder(id))));
     expect(orders.insertMany).toHaveBeenCalledTimes(1);
@@ -53,9 +62,8 @@ describe(OrderInsertBatcher.name, () => {
           o.id === 'b' ? 'duplicate-idempotency-key' : o.id === 'c' ? 'duplicate-id' : null,
         ),
     });
-    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService());
-    const committed: string[][] = [];
-    batcher.afterCommit((batch) => committed.push(batch.map((o) => o.id)));
+    const { afterCommit, committed } = commitRecorder();
+    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService(), afterCommit);
     const outcomes = await Promise.all(['a', 'b', 'c'].map((id) => batcher.insert(newOrder(id))));
     expect(outcomes).toEqual([
       { kind: 'inserted' },
@@ -69,7 +77,12 @@ describe(OrderInsertBatcher.name, () => {
     const orders = strictFake<OrdersRepository>('orders', {
       insertMany: () => Promise.reject(new Error('connection lost')),
     });
-    const batcher = new OrderInsertBatcher(orders, settings, new MetricsService());
+    const batcher = new OrderInsertBatcher(
+      orders,
+      settings,
+      new MetricsService(),
+      commitRecorder().afterCommit,
+    );
     const results = await Promise.allSettled(['a', 'b'].map((id) => batcher.insert(newOrder(id))));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });

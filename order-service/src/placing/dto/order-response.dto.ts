@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { OrderStatus, type Order } from '../order.js';
+import { OrderStatus, type Order } from '../../orders/order.js';
 
 export class OrderResponseDto {
   @ApiProperty({ format: 'uuid' })

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FailPoint } from '../config.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
+import type { FailPoint } from './config.js';
+import { ORDER_SETTINGS, type OrderSettings } from './orders/order-settings.js';
 
 /**
  * Test-only crash switch (ORDER_FAILPOINT, refused in production by the configuration): the

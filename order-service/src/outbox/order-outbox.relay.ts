@@ -5,13 +5,10 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { FailPoints } from './fail-point.js';
-import { InventoryPublisher } from './inventory.publisher.js';
-import { OrderInsertBatcher } from './order-insert-batcher.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
-import { OrderSettlement } from './order-settlement.js';
-import type { NewOrder } from './order.js';
-import { OrdersRepository } from './orders.repository.js';
+import { InventoryRequests } from '../orders/order-pipeline.ports.js';
+import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
+import { OrderSettlement } from '../orders/order-settlement.js';
+import { OrdersRepository } from '../orders/orders.repository.js';
 import { RepeatingTask } from '../repeating-task.js';
 
 /** Rows handled per relay step and tick. */
@@ -21,8 +18,8 @@ const SIDE_EFFECT_GRACE_MS = 2_000;
 
 /**
  * The outbox relay: the order rows are the outbox. Right after each insert batch commits, its
- * inventory requests are published (one producer call). Then, periodically, whatever is due
- * according to the rows is done again: PENDING orders not answered in time are republished
+ * inventory requests are published ((see {@link PublishAfterCommit})). Then, periodically, whatever is
+ * due according to the rows is done again: PENDING orders not answered in time are republished
  * (inventory-service is idempotent per order), and give-backs and restores that a crash or an
  * outage interrupted are finished.
  */
@@ -33,13 +30,10 @@ export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly orders: OrdersRepository,
-    private readonly inventory: InventoryPublisher,
+    private readonly inventory: InventoryRequests,
     private readonly settlement: OrderSettlement,
-    private readonly failPoints: FailPoints,
     @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
-    batcher: OrderInsertBatcher,
   ) {
-    batcher.afterCommit((committed) => this.publishCommitted(committed));
     this.task = new RepeatingTask(
       () => this.relayOnce(),
       this.settings.relayIntervalMs,
@@ -75,19 +69,6 @@ export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationSh
       const due = await this.orders.findRestoreDue(SIDE_EFFECT_GRACE_MS, BATCH);
       await this.settlement.sendRestores(due);
     });
-  }
-
-  private publishCommitted(committed: NewOrder[]): void {
-    this.failPoints.reached('after-insert');
-    this.inventory
-      .requestDeductions(committed)
-      .then(() => this.failPoints.reached('after-publish'))
-      .catch((error: Error) => {
-        // The rows are the outbox: the relay publishes them when their time comes.
-        this.logger.warn(
-          `publishing ${committed.length} inventory request(s) failed: ${error.message}`,
-        );
-      });
   }
 
   private async step(what: string, work: () => Promise<void>): Promise<void> {

@@ -2,15 +2,15 @@ import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import { DomainError } from '@flash-sale/common';
 import { strictFake } from '../../test/support/strict-fake.js';
-import type { RedisStockStore, ReserveResult } from '../stock/redis-stock.store.js';
+import type { ReservationStore, ReserveResult } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import type { StockReconciler } from '../stock/stock-reconciler.js';
-import type { FailPoints } from './fail-point.js';
+import type { FailPoints } from '../fail-points.js';
 import type { InsertOutcome, OrderInsertBatcher } from './order-insert-batcher.js';
-import type { OrderSettings } from './order-settings.js';
-import type { OrderSettlement } from './order-settlement.js';
-import { OrderStatus, type NewOrder, type Order } from './order.js';
-import type { OrderChange, OrdersRepository } from './orders.repository.js';
+import type { OrderSettings } from '../orders/order-settings.js';
+import type { OrderSettlement } from '../orders/order-settlement.js';
+import { OrderStatus, type NewOrder, type Order } from '../orders/order.js';
+import type { OrderChange, OrdersRepository } from '../orders/orders.repository.js';
 import { OrdersService } from './orders.service.js';
 import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 
@@ -23,11 +23,6 @@ const settings: OrderSettings = {
   relayIntervalMs: 1_000,
   reservationTimeoutMs: 10_000,
   idempotencyTtlSeconds: 60,
-  soldOutTtlMs: 60_000,
-  reconcileIntervalMs: 0,
-  rebuildGraceMs: 0,
-  repairQuietMs: 0,
-  inventoryServiceUrl: 'http://inventory',
   failPoint: undefined,
   failPointSkip: 0,
 };
@@ -61,7 +56,7 @@ function codeOf(promise: Promise<unknown>): Promise<string> {
 
 interface Fakes {
   orders?: Partial<Record<keyof OrdersRepository, unknown>>;
-  stock?: Partial<Record<keyof RedisStockStore, unknown>>;
+  stock?: Partial<Record<keyof ReservationStore, unknown>>;
   batcher?: Partial<Record<keyof OrderInsertBatcher, unknown>>;
   settlement?: Partial<Record<keyof OrderSettlement, unknown>>;
   reconciler?: Partial<Record<keyof StockReconciler, unknown>>;
@@ -69,7 +64,7 @@ interface Fakes {
 }
 
 function build(fakes: Fakes = {}) {
-  const soldOut = new SoldOutMarks(strictFake('redis'), settings);
+  const soldOut = new SoldOutMarks(strictFake('redis'), { soldOutTtlMs: 60_000 });
   const accepted = jest.fn();
   const pending = strictFake<PendingOrdersGauge>('pending', {
     isOverloaded: () => fakes.overloaded ?? false,
@@ -77,7 +72,7 @@ function build(fakes: Fakes = {}) {
   });
   const failPoints = strictFake<FailPoints>('failPoints', { reached: () => undefined });
   const orders = strictFake<OrdersRepository>('orders', fakes.orders);
-  const stock = strictFake<RedisStockStore>('stock', fakes.stock);
+  const stock = strictFake<ReservationStore>('stock', fakes.stock);
   const batcher = strictFake<OrderInsertBatcher>('batcher', fakes.batcher);
   const settlement = strictFake<OrderSettlement>('settlement', fakes.settlement);
   const reconciler = strictFake<StockReconciler>('reconciler', fakes.reconciler);

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { InventoryResponse } from '@flash-sale/contracts';
-import { OrderSettlement } from './order-settlement.js';
-import { canTransition } from './order-state.js';
-import { OrderStatus, type Order } from './order.js';
-import { OrdersRepository, type OrderChange } from './orders.repository.js';
+import { OrderSettlement } from '../orders/order-settlement.js';
+import { canTransition } from '../orders/order-state.js';
+import { OrderStatus, type Order } from '../orders/order.js';
+import { OrdersRepository, type OrderChange } from '../orders/orders.repository.js';
 
 /** What one batch of answers changed (for tests and logs). */
 export interface AnswersApplied {

@@ -1,0 +1,223 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectRedis } from '@flash-sale/common';
+import { ProductHashFields } from '@flash-sale/contracts';
+import type { Redis } from 'ioredis';
+import { LuaScript, preloadScripts } from './lua-script.js';
+import { productIdOfKey, StockKeys } from './stock-keys.js';
+import { announceStockChanged, isCatalogueLoaded, scanKeys } from './stock-redis.js';
+
+/** What the reservation script decided. */
+export type ReserveResult =
+  | { kind: 'reserved'; remaining: number; unitPriceCents: number }
+  | { kind: 'no-counter' }
+  | { kind: 'not-ready' }
+  | { kind: 'no-product' }
+  | { kind: 'replay'; orderId: string; fingerprint: string }
+  | { kind: 'limit'; held: number; maxPerUser: number }
+  | { kind: 'short'; stock: number };
+
+export interface ReserveRequest {
+  orderId: string;
+  userId: string;
+  productId: string;
+  quantity: number;
+  nowMs: number;
+  idempotencyKey?: string;
+  /** What the idempotency key stands for (product and quantity); compared on replay. */
+  fingerprint: string;
+  idempotencyTtlSeconds: number;
+}
+
+/** One order whose units should go back to the Redis counter. */
+export interface ReleaseRequest {
+  orderId: string;
+  userId: string;
+  productId: string;
+  quantity: number;
+  idempotencyKey: string | null;
+  /** Forget the idempotency key too (the order was never recorded, so a retry may reuse it). */
+  dropIdempotencyKey: boolean;
+}
+
+/** `released` now, `already` released before, `no-counter` (retry after the rebuild). */
+export type ReleaseOutcome = 'released' | 'already' | 'no-counter';
+
+/** A reservation entry: the order's units are taken in Redis and not yet settled. */
+export interface Reservation {
+  orderId: string;
+  productId: string;
+  userId: string;
+  quantity: number;
+  reservedAtMs: number;
+  unitPriceCents: number;
+  idempotencyKey: string | null;
+}
+
+/** Guards of give-backs outlive every retry path by far. */
+const RELEASE_GUARD_TTL_SECONDS = 7 * 86_400;
+
+/**
+ * The hot path's side of the Redis stock: reserving units for an order, giving them back once,
+ * and the reservation entries the settlement and the sweeper close. Every change is a Lua script
+ * whose keys share the product's hash tag.
+ */
+@Injectable()
+export class ReservationStore implements OnModuleInit {
+  private readonly logger = new Logger(ReservationStore.name);
+  private readonly scripts = {
+    reserve: new LuaScript('reserve-stock'),
+    release: new LuaScript('release-stock'),
+  };
+
+  constructor(@InjectRedis() private readonly redis: Redis) {}
+
+  async onModuleInit(): Promise<void> {
+    await preloadScripts(this.redis, Object.values(this.scripts), this.logger);
+  }
+
+  async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    const { productId, userId, idempotencyKey } = request;
+    const reply = (await this.scripts.reserve.run(
+      this.redis,
+      [
+        StockKeys.stock(productId),
+        StockKeys.product(productId),
+        StockKeys.reservations(productId),
+        StockKeys.bought(productId),
+        idempotencyKey
+          ? StockKeys.idempotency(productId, userId, idempotencyKey)
+          : StockKeys.noIdempotency(productId),
+        StockKeys.ready(productId),
+      ],
+      [
+        request.orderId,
+        userId,
+        request.quantity,
+        request.nowMs,
+        request.fingerprint,
+        request.idempotencyTtlSeconds,
+        idempotencyKey ?? '',
+        ProductHashFields.PriceCents,
+        ProductHashFields.MaxPerUser,
+      ],
+    )) as string[];
+    switch (reply[0]) {
+      case 'OK':
+        return { kind: 'reserved', remaining: Number(reply[1]), unitPriceCents: Number(reply[2]) };
+      case 'NO_COUNTER':
+        return { kind: 'no-counter' };
+      case 'NOT_READY':
+        return { kind: 'not-ready' };
+      case 'NO_PRODUCT':
+        return { kind: 'no-product' };
+      case 'REPLAY':
+        return { kind: 'replay', orderId: reply[1] ?? '', fingerprint: reply[2] ?? '' };
+      case 'LIMIT':
+        return { kind: 'limit', held: Number(reply[1]), maxPerUser: Number(reply[2]) };
+      case 'SHORT':
+        return { kind: 'short', stock: Number(reply[1]) };
+      default:
+        throw new Error(`unexpected reply from reserve-stock: ${JSON.stringify(reply)}`);
+    }
+  }
+
+  /** Gives units back, once per order (see release-stock.lua); one round trip for the lot. */
+  async release(requests: ReleaseRequest[]): Promise<ReleaseOutcome[]> {
+    if (requests.length === 0) return [];
+    const replies = await this.scripts.release.runEach(
+      this.redis,
+      requests.map((r) => ({
+        keys: [
+          StockKeys.stock(r.productId),
+          StockKeys.reservations(r.productId),
+          StockKeys.bought(r.productId),
+          StockKeys.released(r.productId, r.orderId),
+          r.idempotencyKey
+            ? StockKeys.idempotency(r.productId, r.userId, r.idempotencyKey)
+            : StockKeys.noIdempotency(r.productId),
+          StockKeys.ready(r.productId),
+        ],
+        args: [
+          r.orderId,
+          r.userId,
+          r.quantity,
+          RELEASE_GUARD_TTL_SECONDS,
+          r.dropIdempotencyKey ? '1' : '0',
+        ],
+      })),
+    );
+    return replies.map((reply) =>
+      reply === 1 ? 'released' : reply === 0 ? 'already' : 'no-counter',
+    );
+  }
+
+  /** Forgets settled reservations (their units stay taken): confirmed or already given back. */
+  async dropReservations(orders: { orderId: string; productId: string }[]): Promise<void> {
+    if (orders.length === 0) return;
+    const byProduct = new Map<string, string[]>();
+    for (const o of orders)
+      byProduct.set(o.productId, [...(byProduct.get(o.productId) ?? []), o.orderId]);
+    const pipeline = this.redis.pipeline();
+    for (const [productId, ids] of byProduct)
+      pipeline.hdel(StockKeys.reservations(productId), ...ids);
+    await pipeline.exec();
+  }
+
+  isCatalogueLoaded(): Promise<boolean> {
+    return isCatalogueLoaded(this.redis);
+  }
+
+  /** Marks a counter as matching MySQL (a new product's, set by inventory-service). */
+  async markReady(productId: string): Promise<void> {
+    await this.redis.set(StockKeys.ready(productId), '1');
+  }
+
+  /** Tells every order-service instance that these products' stock changed (clears sold-out marks). */
+  publishStockChanged(productIds: Iterable<string>): Promise<void> {
+    return announceStockChanged(this.redis, productIds);
+  }
+
+  /** Every reservation entry of every product (there are only as many as orders in flight). */
+  async readAllReservations(): Promise<Reservation[]> {
+    const keys = await scanKeys(this.redis, StockKeys.reservationsPattern);
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hgetall(key);
+    const results = (await pipeline.exec()) ?? [];
+    const reservations: Reservation[] = [];
+    for (const [i, key] of keys.entries()) {
+      const productId = productIdOfKey(key);
+      const [error, hash] = results[i] ?? [null, null];
+      if (error || productId === undefined || !hash) continue;
+      for (const [orderId, entry] of Object.entries(hash as Record<string, string>)) {
+        const parsed = parseReservation(productId, orderId, entry);
+        if (parsed) reservations.push(parsed);
+      }
+    }
+    return reservations;
+  }
+}
+
+/** Parses "userId|quantity|epochMs|priceCents|idempotencyKey" (see reserve-stock.lua). */
+export function parseReservation(
+  productId: string,
+  orderId: string,
+  entry: string,
+): Reservation | undefined {
+  const [userId, quantity, at, price, ...key] = entry.split('|');
+  const parsed = {
+    orderId,
+    productId,
+    userId: userId ?? '',
+    quantity: Number(quantity),
+    reservedAtMs: Number(at),
+    unitPriceCents: Number(price),
+    idempotencyKey: key.join('|') || null,
+  };
+  if (!/^[1-9][0-9]*$/.test(parsed.userId)) return undefined;
+  if (!Number.isInteger(parsed.quantity) || parsed.quantity <= 0) return undefined;
+  if (!Number.isFinite(parsed.reservedAtMs) || !Number.isInteger(parsed.unitPriceCents)) {
+    return undefined;
+  }
+  return parsed;
+}

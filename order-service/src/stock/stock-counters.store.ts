@@ -1,0 +1,194 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { InjectRedis } from '@flash-sale/common';
+import { ProductHashFields } from '@flash-sale/contracts';
+import type { Redis } from 'ioredis';
+import { LuaScript, preloadScripts } from './lua-script.js';
+import { parseReservation, type Reservation } from './reservation.store.js';
+import { productIdOfKey, StockKeys } from './stock-keys.js';
+import { announceStockChanged, isCatalogueLoaded, scanKeys } from './stock-redis.js';
+
+/** One product's Redis state at one instant (see snapshot-stock.lua). */
+export interface StockSnapshot {
+  productId: string;
+  counter: number | null;
+  /** Whether the counter is marked as matching MySQL. */
+  ready: boolean;
+  product: Record<string, string>;
+  reservations: Reservation[];
+}
+
+export interface CatalogueEntry {
+  productId: string;
+  name: string;
+  priceCents: number;
+  maxPerUser: number | null;
+}
+
+/** A catalogue entry's values as the scripts take them, then the hash's field names. */
+function catalogueArgs(entry: CatalogueEntry): string[] {
+  return [
+    entry.name,
+    String(entry.priceCents),
+    entry.maxPerUser ? String(entry.maxPerUser) : '',
+    ProductHashFields.Name,
+    ProductHashFields.PriceCents,
+    ProductHashFields.MaxPerUser,
+  ];
+}
+
+/**
+ * The reconciler's side of the Redis stock: reading counters (also for `GET /api/stock`),
+ * snapshots, compare-and-set repairs, rebuilding what Redis lost, the catalogue-loaded marker and
+ * the lock that lets one instance reconcile at a time.
+ */
+@Injectable()
+export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(StockCountersStore.name);
+  private readonly scripts = {
+    snapshot: new LuaScript('snapshot-stock'),
+    repair: new LuaScript('repair-counter'),
+    rebuild: new LuaScript('rebuild-product'),
+    ensureProduct: new LuaScript('ensure-product'),
+    releaseLock: new LuaScript('release-lock'),
+  };
+  private lockToken: string | undefined;
+
+  constructor(@InjectRedis() private readonly redis: Redis) {}
+
+  async onModuleInit(): Promise<void> {
+    await preloadScripts(this.redis, Object.values(this.scripts), this.logger);
+  }
+
+  onApplicationShutdown(): void {
+    this.lockToken = undefined;
+  }
+
+  isCatalogueLoaded(): Promise<boolean> {
+    return isCatalogueLoaded(this.redis);
+  }
+
+  async markCatalogueLoaded(): Promise<void> {
+    await this.redis.set(StockKeys.catalogueLoaded, new Date().toISOString());
+  }
+
+  /** Tells every order-service instance that these products' stock changed (clears sold-out marks). */
+  publishStockChanged(productIds: Iterable<string>): Promise<void> {
+    return announceStockChanged(this.redis, productIds);
+  }
+
+  /** The counter of one product, or null when it is missing. */
+  async readCounter(productId: string): Promise<number | null> {
+    const value = await this.redis.get(StockKeys.stock(productId));
+    return value === null ? null : Number(value);
+  }
+
+  /** Every product that has a counter, with its value. */
+  async readAllCounters(): Promise<{ productId: string; stock: number }[]> {
+    const keys = await scanKeys(this.redis, StockKeys.stockPattern);
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.get(key);
+    const results = (await pipeline.exec()) ?? [];
+    const counters: { productId: string; stock: number }[] = [];
+    for (const [i, key] of keys.entries()) {
+      const productId = productIdOfKey(key);
+      const [error, value] = results[i] ?? [null, null];
+      if (error || typeof value !== 'string' || productId === undefined) continue;
+      const stock = Number(value);
+      if (Number.isInteger(stock)) counters.push({ productId, stock });
+    }
+    return counters.sort((a, b) => a.productId.localeCompare(b.productId));
+  }
+
+  /** Each product's counter, catalogue entry and reservations, each product read atomically. */
+  async snapshot(productIds: string[]): Promise<StockSnapshot[]> {
+    if (productIds.length === 0) return [];
+    const replies = await this.scripts.snapshot.runEach(
+      this.redis,
+      productIds.map((p) => ({
+        keys: [
+          StockKeys.stock(p),
+          StockKeys.product(p),
+          StockKeys.reservations(p),
+          StockKeys.ready(p),
+        ],
+        args: [],
+      })),
+    );
+    return productIds.map((productId, i) => {
+      const [counter, productPairs, reservationPairs, ready] = replies[i] as [
+        string | null,
+        string[],
+        string[],
+        number,
+      ];
+      const reservations: Reservation[] = [];
+      for (const [orderId, entry] of Object.entries(pairsToRecord(reservationPairs))) {
+        const parsed = parseReservation(productId, orderId, entry);
+        if (parsed) reservations.push(parsed);
+      }
+      return {
+        productId,
+        counter: counter === null ? null : Number(counter),
+        ready: ready === 1,
+        product: pairsToRecord(productPairs),
+        reservations,
+      };
+    });
+  }
+
+  /** Compare-and-set of a counter; true when it still held `observed` and now holds `expected`. */
+  async repairCounter(productId: string, observed: number, expected: number): Promise<boolean> {
+    const reply = await this.scripts.repair.run(
+      this.redis,
+      [StockKeys.stock(productId), StockKeys.ready(productId)],
+      [String(observed), String(expected)],
+    );
+    return reply === 1;
+  }
+
+  /** Recreates a missing counter with its catalogue entry and per-user totals; false if present. */
+  async rebuildProduct(
+    entry: CatalogueEntry,
+    expected: number,
+    heldByUser: Map<string, number>,
+  ): Promise<boolean> {
+    const p = entry.productId;
+    const pairs = [...heldByUser].flatMap(([user, units]) => [user, String(units)]);
+    const reply = await this.scripts.rebuild.run(
+      this.redis,
+      [StockKeys.stock(p), StockKeys.product(p), StockKeys.bought(p), StockKeys.ready(p)],
+      [String(expected), ...catalogueArgs(entry), ...pairs],
+    );
+    return reply === 1;
+  }
+
+  /** Writes a product's catalogue entry if it is missing; true when written. */
+  async ensureProduct(entry: CatalogueEntry): Promise<boolean> {
+    const reply = await this.scripts.ensureProduct.run(
+      this.redis,
+      [StockKeys.product(entry.productId)],
+      catalogueArgs(entry),
+    );
+    return reply === 1;
+  }
+
+  /** Takes the reconciler lock for `ttlMs` (one instance reconciles at a time); false if held. */
+  async acquireReconcilerLock(token: string, ttlMs: number): Promise<boolean> {
+    const ok = await this.redis.set(StockKeys.reconcilerLock, token, 'PX', ttlMs, 'NX');
+    if (ok === 'OK') this.lockToken = token;
+    return ok === 'OK';
+  }
+
+  async releaseReconcilerLock(token: string): Promise<void> {
+    if (this.lockToken !== token) return;
+    this.lockToken = undefined;
+    await this.scripts.releaseLock.run(this.redis, [StockKeys.reconcilerLock], [token]);
+  }
+}
+
+function pairsToRecord(pairs: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) record[pairs[i]] = pairs[i + 1];
+  return record;
+}

@@ -1,0 +1,26 @@
+import { DomainError } from '@flash-sale/common';
+import { ErrorCode } from '@flash-sale/contracts';
+
+/**
+ * The errors of the stock capability (the orders capability reuses the first two). Each carries
+ * a code that the shared filter maps to its HTTP status and `Retry-After`.
+ */
+export const StockErrors = {
+  productNotFound: () => new DomainError(ErrorCode.ProductNotFound, 'No such product'),
+  /** Redis lost its counters and they are being rebuilt from MySQL: never sell meanwhile. */
+  stockUnavailable: () =>
+    new DomainError(
+      ErrorCode.StockUnavailable,
+      'Stock for this product is being reloaded; try again shortly',
+      { retryAfterSeconds: 1 },
+    ),
+  /** Redis (or another instance's reconciliation) did not answer. */
+  unavailable: () =>
+    new DomainError(
+      ErrorCode.ServiceUnavailable,
+      'Stock cannot be read right now; try again shortly',
+      {
+        retryAfterSeconds: 1,
+      },
+    ),
+} as const;

@@ -1,37 +1,36 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { ProductChanges } from '../product.js';
 import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+  canonicalProductFields,
+  IfPresent,
+  IsPriceCents,
+  IsProductName,
+  IsStockLevel,
+  PriceAlias,
+  ProductNameAlias,
+  StockAlias,
+  type OriginalProductFields,
+} from './product-fields.js';
 import { ProductLimits } from './product-limits.js';
 
-/** Validates the field when it is present; `null` is not "absent" and is refused. */
-const IfPresent = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
-
-/** `PUT /api/inventory/:productId`: any subset of the fields; absent ones stay as they are. */
-export class UpdateProductDto {
+/**
+ * `PUT /api/inventory/:productId`: any subset of the fields; absent ones stay as they are. The
+ * original API's `{quantity, price, productName}` are accepted as deprecated aliases.
+ */
+export class UpdateProductDto implements OriginalProductFields {
   @ApiPropertyOptional({
     example: 'Phone X1',
     minLength: 1,
     maxLength: ProductLimits.nameMaxLength,
   })
   @IfPresent()
-  @IsString()
-  @Length(1, ProductLimits.nameMaxLength)
-  @Matches(/\S/, { message: 'name must not be blank' })
+  @IsProductName()
   name?: string;
 
   @ApiPropertyOptional({ example: 44_900, minimum: 0, maximum: ProductLimits.maxPriceCents })
   @IfPresent()
-  @IsInt()
-  @Min(0)
-  @Max(ProductLimits.maxPriceCents)
+  @IsPriceCents()
   priceCents?: number;
 
   @ApiPropertyOptional({
@@ -42,9 +41,7 @@ export class UpdateProductDto {
       'The new stock of record. Redis receives the difference, so orders in flight stay counted.',
   })
   @IfPresent()
-  @IsInt()
-  @Min(0)
-  @Max(ProductLimits.maxStock)
+  @IsStockLevel()
   stock?: number;
 
   @ApiPropertyOptional({
@@ -59,4 +56,18 @@ export class UpdateProductDto {
   @Min(1)
   @Max(ProductLimits.maxPerUser)
   maxPerUser?: number | null;
+
+  @ProductNameAlias()
+  productName?: string;
+
+  @StockAlias()
+  quantity?: number;
+
+  @PriceAlias()
+  price?: number;
+}
+
+/** The changes asked for, under our field names. */
+export function productChangesOf(body: UpdateProductDto): ProductChanges {
+  return { ...canonicalProductFields(body), maxPerUser: body.maxPerUser };
 }

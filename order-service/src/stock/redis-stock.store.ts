@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { InjectRedis } from '@flash-sale/common';
 import { ProductHashFields, STOCK_CHANGED_CHANNEL } from '@flash-sale/contracts';
 import type { Redis } from 'ioredis';
+import { setTimeout as delay } from 'node:timers/promises';
 import { isNoScript, LuaScript } from './lua-script.js';
 import { productIdOfKey, StockKeys } from './stock-keys.js';
 
@@ -197,6 +198,16 @@ export class RedisStockStore implements OnModuleInit, OnApplicationShutdown {
     for (const [productId, ids] of byProduct)
       pipeline.hdel(StockKeys.reservations(productId), ...ids);
     await pipeline.exec();
+  }
+
+  /** Resolves when Redis answers a PING within `timeoutMs`, rejects otherwise. */
+  async ping(timeoutMs: number): Promise<void> {
+    await Promise.race([
+      this.redis.ping(),
+      delay(timeoutMs, undefined, { ref: false }).then(() => {
+        throw new Error(`Redis did not answer PING within ${timeoutMs} ms`);
+      }),
+    ]);
   }
 
   async isCatalogueLoaded(): Promise<boolean> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { OrdersErrors } from '../orders/orders.errors.js';
+import { InventoryCatalogue } from './inventory-catalogue.js';
 import { RedisStockStore } from './redis-stock.store.js';
+import { StockErrors } from './stock.errors.js';
 import { StockReconciler, type ReconcileResult } from './stock-reconciler.js';
 
 export interface StockLevel {
@@ -8,12 +10,15 @@ export interface StockLevel {
   stock: number;
 }
 
+const STORE_PING_TIMEOUT_MS = 1_500;
+
 /** Sellable stock as the hot path sees it (the Redis counters), and on-demand reconciliation. */
 @Injectable()
 export class StockService {
   constructor(
     private readonly store: RedisStockStore,
     private readonly reconciler: StockReconciler,
+    private readonly inventory: InventoryCatalogue,
   ) {}
 
   async list(): Promise<StockLevel[]> {
@@ -30,6 +35,32 @@ export class StockService {
       throw OrdersErrors.productNotFound();
     }
     return { productId, stock: Math.max(0, counter) };
+  }
+
+  /**
+   * Sets a product's stock of record. inventory-service writes it (MySQL is the record; Redis is
+   * never written here) and moves the Redis counter by the difference, so orders in flight stay
+   * counted. The answer is the new stock of record.
+   */
+  async setStock(productId: string, stock: number, authorization: string): Promise<StockLevel> {
+    let result;
+    try {
+      result = await this.inventory.setStock(productId, stock, authorization);
+    } catch {
+      throw StockErrors.inventoryUnavailable();
+    }
+    if (result.kind === 'no-product') throw OrdersErrors.productNotFound();
+    return { productId, stock: result.stock };
+  }
+
+  /** Whether the stock store (Redis) answers. */
+  async checkStore(): Promise<{ status: 'ok'; redis: 'up' }> {
+    try {
+      await this.store.ping(STORE_PING_TIMEOUT_MS);
+    } catch {
+      throw StockErrors.storeDown();
+    }
+    return { status: 'ok', redis: 'up' };
   }
 
   /** Compares every counter with MySQL now and repairs what differs. */

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsProductId } from '@flash-sale/common';
 import { PRODUCT_ID_PATTERN } from '@flash-sale/contracts';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -8,19 +8,13 @@ import {
   IsPriceCents,
   IsProductName,
   IsStockLevel,
-  PriceAlias,
-  ProductNameAlias,
   RequiredUnless,
-  StockAlias,
-  type OriginalProductFields,
+  OriginalProductAliases,
 } from './product-fields.js';
 import { ProductLimits } from './product-limits.js';
 
-/**
- * `POST /api/inventory`. The original API's body (`{productId: 6, productName, quantity, price:
- * 199.99}`) is accepted too: its fields are deprecated aliases of ours.
- */
-export class CreateProductDto implements OriginalProductFields {
+/** Our fields of `POST /api/inventory`. */
+class CreateProductFields {
   @ApiProperty({
     example: 'SKU-1',
     pattern: PRODUCT_ID_PATTERN.source,
@@ -57,16 +51,16 @@ export class CreateProductDto implements OriginalProductFields {
   @Min(1)
   @Max(ProductLimits.maxPerUser)
   maxPerUser?: number | null;
-
-  @ProductNameAlias()
-  productName?: string;
-
-  @StockAlias()
-  quantity?: number;
-
-  @PriceAlias()
-  price?: number;
 }
+
+/**
+ * `POST /api/inventory`: our fields, then the original API's (deprecated aliases), so its body
+ * `{productId: 6, productName, quantity, price: 199.99}` is accepted too.
+ */
+export class CreateProductDto extends IntersectionType(
+  CreateProductFields,
+  OriginalProductAliases,
+) {}
 
 /** The product to create, under our field names (validation guarantees each is there). */
 export function newProductOf(body: CreateProductDto): NewProduct {

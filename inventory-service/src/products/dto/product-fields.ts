@@ -73,6 +73,21 @@ export const PriceAlias = () =>
     NotTogetherWith('priceCents'),
   );
 
+/**
+ * The three aliases as DTO fields, mixed into the create and update DTOs after their own fields
+ * (`IntersectionType(Ours, OriginalProductAliases)`), so the OpenAPI document lists ours first.
+ */
+export class OriginalProductAliases implements OriginalProductFields {
+  @ProductNameAlias()
+  productName?: string;
+
+  @StockAlias()
+  quantity?: number;
+
+  @PriceAlias()
+  price?: number;
+}
+
 /** Our names of the fields the original API spells differently. */
 interface ProductFields {
   name?: string;

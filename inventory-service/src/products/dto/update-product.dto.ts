@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { ProductChanges } from '../product.js';
 import {
@@ -7,18 +7,12 @@ import {
   IsPriceCents,
   IsProductName,
   IsStockLevel,
-  PriceAlias,
-  ProductNameAlias,
-  StockAlias,
-  type OriginalProductFields,
+  OriginalProductAliases,
 } from './product-fields.js';
 import { ProductLimits } from './product-limits.js';
 
-/**
- * `PUT /api/inventory/:productId`: any subset of the fields; absent ones stay as they are. The
- * original API's `{quantity, price, productName}` are accepted as deprecated aliases.
- */
-export class UpdateProductDto implements OriginalProductFields {
+/** Our fields of `PUT /api/inventory/:productId`: any subset; absent ones stay as they are. */
+class UpdateProductFields {
   @ApiPropertyOptional({
     example: 'Phone X1',
     minLength: 1,
@@ -56,16 +50,16 @@ export class UpdateProductDto implements OriginalProductFields {
   @Min(1)
   @Max(ProductLimits.maxPerUser)
   maxPerUser?: number | null;
-
-  @ProductNameAlias()
-  productName?: string;
-
-  @StockAlias()
-  quantity?: number;
-
-  @PriceAlias()
-  price?: number;
 }
+
+/**
+ * `PUT /api/inventory/:productId`: our fields, then the original API's (deprecated aliases), so
+ * its body `{quantity: 150, price: 249.99}` is accepted too.
+ */
+export class UpdateProductDto extends IntersectionType(
+  UpdateProductFields,
+  OriginalProductAliases,
+) {}
 
 /** The changes asked for, under our field names. */
 export function productChangesOf(body: UpdateProductDto): ProductChanges {

@@ -218,6 +218,79 @@ describe('inventory-service catalogue over HTTP (e2e)', () => {
     });
   });
 
+  describe('the original API’s body shapes (deprecated aliases)', () => {
+    /** A fresh numeric id, as the original's clients send them (well below 2^53). */
+    const numericProductId = () => Number(`${Date.now()}${Math.floor(Math.random() * 90 + 10)}`);
+
+    it('creates from {productId: number, productName, quantity, price} with the price exact', async () => {
+      const productId = numericProductId();
+      touched.add(String(productId));
+      const res = await http()
+        .post('/api/inventory')
+        .set(admin)
+        .send({ productId, productName: 'New Product', quantity: 100, price: 199.99 })
+        .expect(201);
+      expect(res.body).toEqual({
+        productId: String(productId),
+        name: 'New Product',
+        priceCents: 19_999,
+        stock: 100,
+        updatedAt: expect.any(String),
+      });
+      expect(await counterOf(String(productId))).toBe('100');
+    });
+
+    it('updates from {quantity, price, productName}, the stock reaching Redis as a delta', async () => {
+      const created = await createProduct({ stock: 10 });
+      await redis.decrby(RedisKeys.stock(created.productId), 2);
+      const res = await http()
+        .put(`/api/inventory/${created.productId}`)
+        .set(admin)
+        .send({ quantity: 150, price: 249.99, productName: 'Renamed' })
+        .expect(200);
+      expect(res.body).toMatchObject({ stock: 150, priceCents: 24_999, name: 'Renamed' });
+      expect(await db.stockOf(created.productId)).toBe(150);
+      expect(await counterOf(created.productId)).toBe('148');
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['a price with three decimals', { price: 199.999 }, 'price'],
+      ['a negative price', { price: -1 }, 'price'],
+      ['a price sent as a string', { price: '199.99' }, 'price'],
+      ['price beside priceCents', { price: 1, priceCents: 100 }, 'price'],
+      ['quantity beside stock', { quantity: 1, stock: 1 }, 'quantity'],
+      ['productName beside name', { productName: 'a', name: 'b' }, 'productName'],
+      ['a fractional quantity', { quantity: 1.5 }, 'quantity'],
+      ['a fractional numeric productId', { productId: 1.5 }, 'productId'],
+      ['a negative numeric productId', { productId: -6 }, 'productId'],
+      ['an unknown field', { colour: 'red' }, 'colour'],
+    ])('refuses %s with 400 VALIDATION_FAILED naming it', async (_label, change, field) => {
+      const productId = uniqueProductId();
+      const res = await http()
+        .post('/api/inventory')
+        .set(admin)
+        .send({ productId, productName: 'Bad', quantity: 1, price: 1, ...change })
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect((res.body.message as string[]).join('\n')).toContain(field);
+      await http().get(`/api/inventory/${productId}`).expect(404);
+    });
+
+    it('refuses three decimals on update and leaves the price as it was', async () => {
+      const created = await createProduct({ priceCents: 1_999 });
+      const res = await http()
+        .put(`/api/inventory/${created.productId}`)
+        .set(admin)
+        .send({ price: 249.999 })
+        .expect(400);
+      expect(res.body.message).toEqual([
+        'price must be a number from 0 to 10000000000 with at most two decimals',
+      ]);
+      const after = await http().get(`/api/inventory/${created.productId}`).expect(200);
+      expect(after.body.priceCents).toBe(1_999);
+    });
+  });
+
   describe('PUT /api/inventory/:productId', () => {
     it('takes the new stock as absolute in MySQL and as a delta in Redis, keeping reservations', async () => {
       const created = await createProduct({ stock: 10 });

@@ -283,7 +283,7 @@ describe('orders (e2e, real stack)', () => {
       ['a missing quantity', {}, ['quantity']],
       ['a missing productId', { productId: undefined, quantity: 1 }, ['productId']],
       ['missing everything', { productId: undefined }, ['productId', 'quantity']],
-      ['an unknown field', { quantity: 1, price: 1 }, ['price']],
+      ['an unknown field', { quantity: 1, colour: 'red' }, ['colour']],
       ['a client-set price', { quantity: 1, unitPriceCents: 1 }, ['unitPriceCents']],
     ])('refuses %s with 400 naming each bad field', async (_label, body, fields) => {
       const res = await http()
@@ -303,6 +303,39 @@ describe('orders (e2e, real stack)', () => {
       await admin.create({ productId: numeric, stock: 5 });
       const res = await order(newUserId(), Number(numeric), 1).expect(201);
       expect(res.body.productId).toBe(numeric);
+    });
+
+    it('accepts the original API’s body and charges the catalogue price, not the client’s', async () => {
+      const numeric = String(Date.now() + 1);
+      await admin.create({ productId: numeric, stock: 5, priceCents: 2_500 });
+      const res = await http()
+        .post('/api/orders')
+        .set('authorization', bearer(newUserId()))
+        .send({ productId: Number(numeric), productName: 'iPhone 15', price: 0.01, quantity: 2 })
+        .expect(201);
+      expect(res.body).toMatchObject({
+        productId: numeric,
+        quantity: 2,
+        unitPriceCents: 2_500,
+        totalCents: 5_000,
+      });
+      expect(await counter(numeric)).toBe(3);
+    });
+
+    it.each([
+      ['a price with three decimals', { price: 9.999 }, 'price'],
+      ['a price sent as a string', { price: '9.99' }, 'price'],
+      ['a productName that is not a string', { productName: 5 }, 'productName'],
+    ])('refuses %s in the ignored aliases with 400', async (_label, change, field) => {
+      const p = await product(5);
+      const res = await http()
+        .post('/api/orders')
+        .set('authorization', bearer(newUserId()))
+        .send({ productId: p, quantity: 1, ...change })
+        .expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect((res.body.message as string[]).join('\n')).toContain(field);
+      expect(await counter(p)).toBe(5);
     });
 
     it.each([
@@ -379,6 +412,43 @@ describe('orders (e2e, real stack)', () => {
   });
 
   describe('stock', () => {
+    it('sets the stock of record through inventory-service with PUT /api/stock/:productId (admin)', async () => {
+      const p = await product(4);
+      const path = `/api/stock/${p}`;
+      await http().put(path).send({ quantity: 9 }).expect(401);
+      await http()
+        .put(path)
+        .set('authorization', bearer(newUserId()))
+        .send({ quantity: 9 })
+        .expect(403);
+      const auth = bearer(1, Role.Admin);
+      const res = await http()
+        .put(path)
+        .set('authorization', auth)
+        .send({ quantity: 9 })
+        .expect(200);
+      expect(res.body).toEqual({ productId: p, stock: 9 });
+      expect((await admin.get(p)).stock).toBe(9);
+      expect(await counter(p)).toBe(9);
+      await http().get(path).expect(200, { productId: p, stock: 9 });
+
+      for (const body of [{ quantity: -1 }, { quantity: 1.5 }, { stock: 3 }, {}]) {
+        const bad = await http().put(path).set('authorization', auth).send(body).expect(400);
+        expect(bad.body.code).toBe('VALIDATION_FAILED');
+      }
+      const unknown = await http()
+        .put(`/api/stock/${newProductId('T-none')}`)
+        .set('authorization', auth)
+        .send({ quantity: 1 })
+        .expect(404);
+      expect(unknown.body.code).toBe('PRODUCT_NOT_FOUND');
+      expect((await admin.get(p)).stock).toBe(9);
+    });
+
+    it('answers GET /api/stock/health/check with 200 while Redis answers', async () => {
+      await http().get('/api/stock/health/check').expect(200, { status: 'ok', redis: 'up' });
+    });
+
     it('lists counters publicly and reconciles for admins only', async () => {
       const p = await product(4);
       const list = await http().get('/api/stock').expect(200);

@@ -690,6 +690,47 @@ describe('users (e2e)', () => {
       }
     });
 
+    describe('with the token in the Authorization header (the original API)', () => {
+      it('answers 200 {valid: true, payload} for a valid token and no body', async () => {
+        const res = await http()
+          .post('/api/users/verify')
+          .set('authorization', `Bearer ${token}`)
+          .expect(200);
+
+        expect(res.body).toEqual({
+          valid: true,
+          payload: expect.objectContaining({ sub: userId, username, role: 'user' }),
+        });
+      });
+
+      it('answers 401 {valid: false} for a forged or a garbage header token', async () => {
+        const [[, forged]] = forgedTokens(token, service.config);
+        for (const authorization of [`Bearer ${forged}`, 'Bearer garbage', 'Basic eDp5']) {
+          const res = await http().post('/api/users/verify').set('authorization', authorization);
+          expect([authorization, res.status, res.body]).toEqual([
+            authorization,
+            401,
+            { valid: false },
+          ]);
+        }
+      });
+
+      it('takes the body token first when both are given', async () => {
+        const [[, forged]] = forgedTokens(token, service.config);
+        await http()
+          .post('/api/users/verify')
+          .set('authorization', `Bearer ${forged}`)
+          .send({ token })
+          .expect(200);
+      });
+
+      it('answers 400 VALIDATION_FAILED naming token when neither carries one', async () => {
+        const res = await http().post('/api/users/verify').expect(400);
+        expectError(res.body, 400, 'VALIDATION_FAILED');
+        expect(res.body.message).toContain('token');
+      });
+    });
+
     it.each<[string, unknown]>([
       ['an empty object', {}],
       ['an empty token', { token: '' }],

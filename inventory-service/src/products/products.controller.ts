@@ -13,14 +13,14 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, Public, Roles } from '@flash-sale/common';
 import { Role, type AccessTokenClaims } from '@flash-sale/contracts';
-import { CreateProductDto } from './dto/create-product.dto.js';
+import { CreateProductDto, newProductOf } from './dto/create-product.dto.js';
 import { ProductIdParams } from './dto/product-id.params.js';
 import {
   InitializeCatalogueResponse,
   ProductResponse,
   toProductResponse,
 } from './dto/product.response.js';
-import { UpdateProductDto } from './dto/update-product.dto.js';
+import { productChangesOf, UpdateProductDto } from './dto/update-product.dto.js';
 import type { Actor } from './product.js';
 import { ProductsService } from './products.service.js';
 
@@ -60,11 +60,7 @@ export class ProductsController {
     @Body() body: CreateProductDto,
     @CurrentUser() user: AccessTokenClaims,
   ): Promise<ProductResponse> {
-    const product = await this.products.create(
-      { ...body, maxPerUser: body.maxPerUser ?? null },
-      actorOf(user),
-    );
-    return toProductResponse(product);
+    return toProductResponse(await this.products.create(newProductOf(body), actorOf(user)));
   }
 
   @Roles(Role.Admin)
@@ -92,7 +88,8 @@ export class ProductsController {
     @Body() body: UpdateProductDto,
     @CurrentUser() user: AccessTokenClaims,
   ): Promise<ProductResponse> {
-    return toProductResponse(await this.products.update(productId, { ...body }, actorOf(user)));
+    const changes = productChangesOf(body);
+    return toProductResponse(await this.products.update(productId, changes, actorOf(user)));
   }
 
   @Roles(Role.Admin)

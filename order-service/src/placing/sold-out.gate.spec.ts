@@ -72,6 +72,18 @@ describe(SoldOutGate.name, () => {
     });
   });
 
+  it('refuses the original API’s body too: a numeric productId and the ignored aliases', async () => {
+    const { post, soldOut } = await appWithGate();
+    soldOut.mark('1');
+    const res = await post({
+      headers: { authorization: `Bearer ${await tokens.sign(customer)}` },
+      payload: { productId: 1, productName: 'iPhone 15', price: 999.99, quantity: 1 },
+    });
+
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toEqual(expect.objectContaining({ code: 'OUT_OF_STOCK' }));
+  });
+
   it('lets everything else through to the order pipeline', async () => {
     const { post, soldOut } = await appWithGate();
     soldOut.mark('SKU-1');
@@ -86,6 +98,7 @@ describe(SoldOutGate.name, () => {
       },
       { name: 'an Idempotency-Key (a retry gets its order)', headers: { 'idempotency-key': 'k' } },
       { name: 'a body without productId', payload: { quantity: 1 } },
+      { name: 'a numeric id that is no product id', payload: { productId: -1, quantity: 1 } },
       { name: 'another route', url: '/api/orders/abc' },
     ];
     for (const c of cases) {

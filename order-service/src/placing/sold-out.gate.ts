@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AccessTokenService, bearerTokenOf, HttpErrorFilter } from '@flash-sale/common';
-import type { ErrorBody } from '@flash-sale/contracts';
+import { productIdFromJson, type ErrorBody } from '@flash-sale/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import { OrdersErrors } from '../orders/orders.errors.js';
@@ -51,7 +51,10 @@ export class SoldOutGate implements OnModuleInit {
    * returns nothing to let the request go on. */
   async check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.method !== 'POST' || request.routeOptions.url !== PLACE_ORDER_ROUTE) return;
-    const productId = (request.body as { productId?: unknown } | null | undefined)?.productId;
+    // A numeric id (the original API's shape) is the product of its decimal string, as in the DTO.
+    const productId = productIdFromJson(
+      (request.body as { productId?: unknown } | null | undefined)?.productId,
+    );
     // Only a product marked sold out is worth the token's verification (most of the gate's cost).
     if (typeof productId !== 'string' || !this.soldOut.isSoldOut(productId)) return;
     const token = bearerTokenOf(request.headers.authorization);

@@ -19,9 +19,12 @@ const productSchema = z.object({
 
 const TIMEOUT_MS = 5_000;
 
+/** What inventory-service answered to a stock change. */
+export type StockChangeResult = { kind: 'set'; stock: number } | { kind: 'no-product' };
+
 /**
- * inventory-service's public catalogue over HTTP: the products and their stock of record. Used by
- * the reconciler only, never on the hot path.
+ * inventory-service's HTTP API: the catalogue and its stock of record, read by the reconciler, and
+ * the admin's stock change of the original API's `PUT /api/stock/:productId`. Never on the hot path.
  */
 @Injectable()
 export class InventoryCatalogue {
@@ -43,5 +46,26 @@ export class InventoryCatalogue {
       products.push({ productId, name, priceCents, stock, maxPerUser: maxPerUser ?? null });
     }
     return products;
+  }
+
+  /**
+   * Sets a product's stock of record through inventory-service (which moves the Redis counter by
+   * the difference), on behalf of the admin whose `Authorization` header is passed on.
+   */
+  async setStock(
+    productId: string,
+    stock: number,
+    authorization: string,
+  ): Promise<StockChangeResult> {
+    const url = `${this.settings.inventoryServiceUrl}/api/inventory/${encodeURIComponent(productId)}`;
+    const response = await fetch(url, {
+      method: 'PUT',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ stock }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    if (response.status === 404) return { kind: 'no-product' };
+    if (!response.ok) throw new Error(`PUT ${url} answered ${response.status}`);
+    return { kind: 'set', stock: productSchema.parse(await response.json()).stock };
   }
 }

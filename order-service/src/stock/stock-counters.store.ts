@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { InjectRedis } from '@flash-sale/common';
 import { ProductHashFields } from '@flash-sale/contracts';
 import type { Redis } from 'ioredis';
+import { setTimeout as delay } from 'node:timers/promises';
 import { LuaScript, preloadScripts } from './lua-script.js';
 import { parseReservation, type Reservation } from './reservation.store.js';
 import { productIdOfKey, StockKeys } from './stock-keys.js';
@@ -65,6 +66,16 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
 
   isCatalogueLoaded(): Promise<boolean> {
     return isCatalogueLoaded(this.redis);
+  }
+
+  /** Resolves when Redis answers a PING within `timeoutMs`, rejects otherwise. */
+  async ping(timeoutMs: number): Promise<void> {
+    await Promise.race([
+      this.redis.ping(),
+      delay(timeoutMs, undefined, { ref: false }).then(() => {
+        throw new Error(`Redis did not answer PING within ${timeoutMs} ms`);
+      }),
+    ]);
   }
 
   async markCatalogueLoaded(): Promise<void> {

@@ -1,5 +1,6 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -7,13 +8,18 @@ import {
   ApiOperation,
   ApiProperty,
   ApiPropertyOptional,
+  ApiServiceUnavailableResponse,
   ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Public, Roles } from '@flash-sale/common';
+import { IsProductId, Public, Roles } from '@flash-sale/common';
 import { Role } from '@flash-sale/contracts';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { ReconcileResult } from './stock-reconciler.js';
 import { StockService } from './stock.service.js';
+
+/** inventory-service's largest stock of record. */
+const MAX_STOCK = 1_000_000_000;
 
 export class StockLevelDto {
   @ApiProperty({ example: 'SKU-1' })
@@ -30,6 +36,29 @@ export class ReconcileQuery {
   repair?: 'true' | 'false';
 }
 
+/** `PUT /api/stock/:productId` (the original API): the stock of record to set. */
+export class SetStockDto {
+  @ApiProperty({ example: 100, minimum: 0, maximum: MAX_STOCK })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOCK)
+  quantity!: number;
+}
+
+export class StockProductParams {
+  @ApiProperty({ example: '1' })
+  @IsProductId()
+  productId!: string;
+}
+
+export class StockStoreHealthDto {
+  @ApiProperty({ enum: ['ok'] })
+  status!: 'ok';
+
+  @ApiProperty({ enum: ['up'] })
+  redis!: 'up';
+}
+
 @ApiTags('stock')
 @Controller('stock')
 export class StockController {
@@ -44,6 +73,19 @@ export class StockController {
     return this.stock.list();
   }
 
+  /** The original API's Redis check; `/api/health` is ours. Declared before `:productId`. */
+  @Public()
+  @Get('health/check')
+  @ApiOperation({
+    summary: 'Original API: whether the stock store (Redis) answers',
+    deprecated: true,
+  })
+  @ApiOkResponse({ type: StockStoreHealthDto })
+  @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE: Redis does not answer' })
+  checkStore(): Promise<StockStoreHealthDto> {
+    return this.stock.checkStore();
+  }
+
   @Public()
   @Get(':productId')
   @ApiOperation({ summary: 'Units on sale of one product' })
@@ -51,6 +93,30 @@ export class StockController {
   @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
   get(@Param('productId') productId: string): Promise<StockLevelDto> {
     return this.stock.get(productId);
+  }
+
+  @Roles(Role.Admin)
+  @Put(':productId')
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary:
+      'Original API: set the stock of record (through inventory-service; ours is PUT /api/inventory/:productId)',
+    deprecated: true,
+  })
+  @ApiOkResponse({ type: StockLevelDto, description: 'The new stock of record' })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
+  @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED' })
+  @ApiForbiddenResponse({ description: 'FORBIDDEN: admins only' })
+  @ApiServiceUnavailableResponse({
+    description: 'SERVICE_UNAVAILABLE: inventory-service did not answer',
+  })
+  set(
+    @Param() { productId }: StockProductParams,
+    @Body() body: SetStockDto,
+    @Headers('authorization') authorization: string,
+  ): Promise<StockLevelDto> {
+    return this.stock.setStock(productId, body.quantity, authorization);
   }
 
   @Roles(Role.Admin)

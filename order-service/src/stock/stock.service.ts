@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { InventoryCatalogue } from './inventory-catalogue.js';
 import { StockErrors } from './stock.errors.js';
 import { StockCountersStore } from './stock-counters.store.js';
 import { StockReconciler, type ReconcileResult } from './stock-reconciler.js';
@@ -8,12 +9,15 @@ export interface StockLevel {
   stock: number;
 }
 
+const STORE_PING_TIMEOUT_MS = 1_500;
+
 /** Sellable stock as the hot path sees it (the Redis counters), and on-demand reconciliation. */
 @Injectable()
 export class StockService {
   constructor(
     private readonly store: StockCountersStore,
     private readonly reconciler: StockReconciler,
+    private readonly inventory: InventoryCatalogue,
   ) {}
 
   async list(): Promise<StockLevel[]> {
@@ -30,6 +34,32 @@ export class StockService {
       throw StockErrors.productNotFound();
     }
     return { productId, stock: Math.max(0, counter) };
+  }
+
+  /**
+   * Sets a product's stock of record. inventory-service writes it (MySQL is the record; Redis is
+   * never written here) and moves the Redis counter by the difference, so orders in flight stay
+   * counted. The answer is the new stock of record.
+   */
+  async setStock(productId: string, stock: number, authorization: string): Promise<StockLevel> {
+    let result;
+    try {
+      result = await this.inventory.setStock(productId, stock, authorization);
+    } catch {
+      throw StockErrors.inventoryUnavailable();
+    }
+    if (result.kind === 'no-product') throw StockErrors.productNotFound();
+    return { productId, stock: result.stock };
+  }
+
+  /** Whether the stock store (Redis) answers. */
+  async checkStore(): Promise<{ status: 'ok'; redis: 'up' }> {
+    try {
+      await this.store.ping(STORE_PING_TIMEOUT_MS);
+    } catch {
+      throw StockErrors.storeDown();
+    }
+    return { status: 'ok', redis: 'up' };
   }
 
   /** Compares every counter with MySQL now and repairs what differs. */

@@ -9,3 +9,4 @@ export * from './kafka/index.js';
 export * from './logging/index.js';
 export * from './metrics/index.js';
 export * from './redis/index.js';
+export * from './validation/index.js';

@@ -4,3 +4,4 @@ export * from './identifiers.js';
 export * from './messages.js';
 export * from './redis-keys.js';
 export * from './topics.js';
+export * from './original-api.js';

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -12,7 +13,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CurrentUser, Public } from '@flash-sale/common';
+import { bearerTokenOf, CurrentUser, Public } from '@flash-sale/common';
 import type { AccessTokenClaims } from '@flash-sale/contracts';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -24,6 +25,7 @@ import {
   ValidTokenResponseDto,
 } from './dto/verify-token-response.dto.js';
 import { VerifyTokenDto } from './dto/verify-token.dto.js';
+import { UsersErrors } from './users.errors.js';
 import { UsersService } from './users.service.js';
 
 /** The part of Fastify's reply this controller touches. */
@@ -83,11 +85,21 @@ export class UsersController {
   @ApiOperation({ summary: 'Check an access token and read its claims' })
   @ApiOkResponse({ type: ValidTokenResponseDto })
   @ApiUnauthorizedResponse({ type: InvalidTokenResponseDto })
+  @ApiHeader({
+    name: 'Authorization',
+    required: false,
+    deprecated: true,
+    description: 'Original API: `Bearer <token>`, read when the body has no `token`',
+  })
   async verify(
     @Body() body: VerifyTokenDto,
+    @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: ReplyStatus,
   ): Promise<ValidTokenResponseDto | InvalidTokenResponseDto> {
-    const verified = await this.users.verifyToken(body.token);
+    // A header that is not a well-formed Bearer JWT is an invalid token (401), not a missing one.
+    const token = body.token ?? bearerTokenOf(authorization);
+    if (token === undefined && authorization === undefined) throw UsersErrors.tokenRequired();
+    const verified = token === undefined ? null : await this.users.verifyToken(token);
     if (!verified) {
       reply.status(401);
       return { valid: false };

@@ -12,6 +12,11 @@ export const UsersErrors = {
   /** One answer for an unknown user and a wrong password, so neither can be told apart. */
   invalidCredentials: () =>
     new DomainError(ErrorCode.InvalidCredentials, 'Invalid username, email or password'),
+  tokenRequired: () =>
+    new DomainError(
+      ErrorCode.ValidationFailed,
+      'token is required, in the body or as an Authorization: Bearer header',
+    ),
   userNotFound: () => new DomainError(ErrorCode.UserNotFound, 'This user no longer exists'),
   tooManyLoginAttempts: (retryAfterSeconds: number) =>
     new DomainError(

@@ -1,37 +1,30 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { ProductChanges } from '../product.js';
 import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+  canonicalProductFields,
+  IfPresent,
+  IsPriceCents,
+  IsProductName,
+  IsStockLevel,
+  OriginalProductAliases,
+} from './product-fields.js';
 import { ProductLimits } from './product-limits.js';
 
-/** Validates the field when it is present; `null` is not "absent" and is refused. */
-const IfPresent = () => ValidateIf((_object: unknown, value: unknown) => value !== undefined);
-
-/** `PUT /api/inventory/:productId`: any subset of the fields; absent ones stay as they are. */
-export class UpdateProductDto {
+/** Our fields of `PUT /api/inventory/:productId`: any subset; absent ones stay as they are. */
+class UpdateProductFields {
   @ApiPropertyOptional({
     example: 'Phone X1',
     minLength: 1,
     maxLength: ProductLimits.nameMaxLength,
   })
   @IfPresent()
-  @IsString()
-  @Length(1, ProductLimits.nameMaxLength)
-  @Matches(/\S/, { message: 'name must not be blank' })
+  @IsProductName()
   name?: string;
 
   @ApiPropertyOptional({ example: 44_900, minimum: 0, maximum: ProductLimits.maxPriceCents })
   @IfPresent()
-  @IsInt()
-  @Min(0)
-  @Max(ProductLimits.maxPriceCents)
+  @IsPriceCents()
   priceCents?: number;
 
   @ApiPropertyOptional({
@@ -42,9 +35,7 @@ export class UpdateProductDto {
       'The new stock of record. Redis receives the difference, so orders in flight stay counted.',
   })
   @IfPresent()
-  @IsInt()
-  @Min(0)
-  @Max(ProductLimits.maxStock)
+  @IsStockLevel()
   stock?: number;
 
   @ApiPropertyOptional({
@@ -59,4 +50,18 @@ export class UpdateProductDto {
   @Min(1)
   @Max(ProductLimits.maxPerUser)
   maxPerUser?: number | null;
+}
+
+/**
+ * `PUT /api/inventory/:productId`: our fields, then the original API's (deprecated aliases), so
+ * its body `{quantity: 150, price: 249.99}` is accepted too.
+ */
+export class UpdateProductDto extends IntersectionType(
+  UpdateProductFields,
+  OriginalProductAliases,
+) {}
+
+/** The changes asked for, under our field names. */
+export function productChangesOf(body: UpdateProductDto): ProductChanges {
+  return { ...canonicalProductFields(body), maxPerUser: body.maxPerUser };
 }

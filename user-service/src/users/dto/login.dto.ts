@@ -1,29 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsEmail,
-  IsNotEmpty,
-  IsString,
-  MaxLength,
-  ValidateBy,
-  ValidateIf,
-  type ValidationArguments,
-} from 'class-validator';
+import { NotTogetherWith } from '@flash-sale/common';
+import { IsEmail, IsNotEmpty, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH } from '../user.constants.js';
 import { EMAIL_OPTIONS } from './register-user.dto.js';
-
-/** Refuses the property when `other` is given too. */
-function NotTogetherWith(other: string): PropertyDecorator {
-  return ValidateBy({
-    name: 'notTogetherWith',
-    constraints: [other],
-    validator: {
-      validate: (_value: unknown, args?: ValidationArguments) =>
-        (args?.object as Record<string, unknown> | undefined)?.[other] === undefined,
-      defaultMessage: (args?: ValidationArguments) =>
-        `send either ${other} or ${args?.property ?? 'this field'}, not both`,
-    },
-  });
-}
 
 /**
  * `POST /api/users/login`: `{username, password}` or `{email, password}`; `username` may also

@@ -1,11 +1,20 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
-/** `POST /api/users/verify`. */
+/**
+ * `POST /api/users/verify`: the token in the body. The original API's clients send no body and the
+ * token as `Authorization: Bearer <token>` instead; the controller takes the header when the body
+ * has no token.
+ */
 export class VerifyTokenDto {
-  @ApiProperty({ description: 'An access token, without the `Bearer ` prefix.' })
+  @ApiPropertyOptional({
+    description:
+      'An access token, without the `Bearer ` prefix. Required unless the (deprecated) ' +
+      '`Authorization: Bearer` header carries it.',
+  })
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(4_096)
-  token!: string;
+  token?: string;
 }

@@ -199,4 +199,18 @@ describe('orders repository (real MariaDB)', () => {
     );
     expect(await inFlight.countPending()).toBeGreaterThanOrEqual(1);
   });
+
+  it('counts as recently placed only the PENDING orders created within the window', async () => {
+    const product = `T-repo-${randomUUID().slice(0, 8)}`;
+    const old = newOrder({ productId: product, createdAt: new Date(Date.now() - 60_000) });
+    await orders.insertMany([old]);
+    // The narrow count first: orders others insert meanwhile are fresh and only raise the wide one.
+    const recent = await inFlight.countRecentPending(10_000);
+    const wide = await inFlight.countRecentPending(120_000);
+    expect(wide - recent).toBeGreaterThanOrEqual(1);
+    await orders.changeLocked([old.id], () => [{ id: old.id, status: OrderStatus.Confirmed }]);
+    const fresh = newOrder({ productId: product });
+    await orders.insertMany([fresh]);
+    expect(await inFlight.countRecentPending(10_000)).toBeGreaterThanOrEqual(1);
+  });
 });

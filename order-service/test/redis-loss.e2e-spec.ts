@@ -72,7 +72,14 @@ describe('loss of Redis data (e2e, real stack)', () => {
     const stockBeforeLoss = Number(await redis.client.get(StockKeys.stock(productId)));
     await redis.client.flushall();
     flushedAt = Date.now();
-    await sleep(4_000);
+    // Buyers keep ordering until the counters are rebuilt (the catalogue marked loaded again),
+    // and a little after, so sales are seen to resume; however long the rebuild takes here.
+    await eventually(
+      async () => ((await redis.client.exists(StockKeys.catalogueLoaded)) ? true : undefined),
+      30_000,
+      100,
+    );
+    await sleep(1_000);
     stop = true;
     const result = await stream;
     expect(flushedAt).toBeGreaterThan(0);

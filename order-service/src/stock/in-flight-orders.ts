@@ -24,6 +24,12 @@ export abstract class InFlightOrders {
   /** How many orders wait for inventory's answer. */
   abstract countPending(): Promise<number>;
 
+  /**
+   * How many orders placed within the last `withinMs` still wait for inventory's answer: those
+   * whose answer is plausibly on its way (older ones wait on something a short pause won't fix).
+   */
+  abstract countRecentPending(withinMs: number): Promise<number>;
+
   /** Whether any order of the product changed within the last `withinMs`. */
   abstract changedRecently(productId: string, withinMs: number): Promise<boolean>;
 
@@ -59,6 +65,16 @@ export class SqlInFlightOrders extends InFlightOrders {
   async countPending(): Promise<number> {
     const rows = await this.db.query<{ n: number | string }[]>(
       "SELECT COUNT(*) AS n FROM orders WHERE status = 'PENDING'",
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async countRecentPending(withinMs: number): Promise<number> {
+    // ix_orders_status_publish narrows to the PENDING rows; created_at is then read for those.
+    const rows = await this.db.query<{ n: number | string }[]>(
+      `SELECT COUNT(*) AS n FROM orders WHERE status = 'PENDING'
+         AND created_at > NOW(3) - INTERVAL ? * 1000 MICROSECOND`,
+      [withinMs],
     );
     return Number(rows[0]?.n ?? 0);
   }

@@ -43,6 +43,7 @@ function build(options: {
     heldByUser: () => Promise.resolve(new Map([['7', 2]])),
     changedRecently: () => Promise.resolve(options.busy ?? false),
     countPending: () => Promise.resolve(0),
+    countRecentPending: () => Promise.resolve(0),
   });
   const catalogue = strictFake<InventoryCatalogue>('catalogue', {
     fetchAll: () => Promise.resolve([options.catalogue ?? product]),

@@ -52,6 +52,13 @@ interface PassState {
 const LOCK_TTL_MS = 60_000;
 /** Longest wait for PENDING orders to be answered before counters are rebuilt. */
 const DRAIN_WAIT_MS = 5_000;
+/**
+ * Only orders placed this recently are waited for: their answers normally land within a second.
+ * An older PENDING order (Kafka down, a lost answer) would hold every rebuild for the whole
+ * DRAIN_WAIT_MS while waiting could not settle it; it is counted as in flight instead (errs low,
+ * the quiet repair raises the counter once it settles).
+ */
+const DRAIN_RECENT_MS = 10_000;
 
 /**
  * Keeps the Redis counters honest: compares each with MySQL stock minus the units in flight
@@ -182,10 +189,12 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       // in MySQL first, so they are counted.
       await sleep(this.settings.rebuildGraceMs);
       // Nothing new can be accepted without counters, so the PENDING orders only drain: wait a
-      // little for their answers, so the rebuilt counters are exact rather than low (a PENDING
-      // order may already be deducted in MySQL and would be subtracted twice).
+      // little for the answers of those just placed, so the rebuilt counters are exact rather
+      // than low (a PENDING order may already be deducted in MySQL and would be subtracted twice).
       const deadline = Date.now() + DRAIN_WAIT_MS;
-      while (Date.now() < deadline && (await this.orders.countPending()) > 0) await sleep(100);
+      while (Date.now() < deadline && (await this.orders.countRecentPending(DRAIN_RECENT_MS)) > 0) {
+        await sleep(100);
+      }
     }
     // Read order matters (see checkCounters): product list, Redis, orders, then MySQL stock.
     const listed = await this.catalogue.fetchAll();

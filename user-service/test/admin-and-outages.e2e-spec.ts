@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { runNode } from '@flash-sale/common/testing';
+import { RUN_NODE_TEST_TIMEOUT_MS, runNode } from '@flash-sale/common/testing';
 import { startUserService } from './support/app.js';
 import { payloadOf } from './support/tokens.js';
 import { newRegistration } from './support/users.js';
@@ -126,25 +126,33 @@ describe('user-service start-up configuration (e2e)', () => {
       'LOGIN_MAX_FAILURES_PER_USERNAME',
     ],
     ['a token lifetime of 10 s', { JWT_EXPIRES_IN_SECONDS: '10' }, 'JWT_EXPIRES_IN_SECONDS'],
-  ])('refuses %s, naming the variable', async (_label, env, name) => {
-    const outcome = await runNode(mainScript, env);
+  ])(
+    'refuses %s, naming the variable',
+    async (_label, env, name) => {
+      const outcome = await runNode(mainScript, env);
 
-    expect(outcome.code).toBe(1);
-    expect(outcome.stderr).toContain(`${name}:`);
-    expect(outcome.stderr).not.toContain('too-short-secret');
-  });
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain(`${name}:`);
+      expect(outcome.stderr).not.toContain('too-short-secret');
+    },
+    RUN_NODE_TEST_TIMEOUT_MS,
+  );
 
-  it('accepts a strong secret in production (only the other bad variable is named)', async () => {
-    const outcome = await runNode(mainScript, {
-      NODE_ENV: 'production',
-      JWT_SECRET: strongSecret,
-      LOGIN_THROTTLE_WINDOW_SECONDS: 'soon',
-    });
+  it(
+    'accepts a strong secret in production (only the other bad variable is named)',
+    async () => {
+      const outcome = await runNode(mainScript, {
+        NODE_ENV: 'production',
+        JWT_SECRET: strongSecret,
+        LOGIN_THROTTLE_WINDOW_SECONDS: 'soon',
+      });
 
-    expect(outcome.code).toBe(1);
-    expect(outcome.stderr).toContain('LOGIN_THROTTLE_WINDOW_SECONDS:');
-    expect(outcome.stderr).not.toContain('JWT_SECRET');
-  });
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain('LOGIN_THROTTLE_WINDOW_SECONDS:');
+      expect(outcome.stderr).not.toContain('JWT_SECRET');
+    },
+    RUN_NODE_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('user-service with Redis down (e2e)', () => {

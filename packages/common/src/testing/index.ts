@@ -42,6 +42,6 @@ export async function eventually<T>(
   );
 }
 
-export { runNode, type ProcessOutcome } from './run-node.js';
+export { RUN_NODE_TEST_TIMEOUT_MS, runNode, type ProcessOutcome } from './run-node.js';
 export { describeOperationalEndpoints } from './operational-endpoints.js';
 export { describeDependencyOutages } from './dependency-outages.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { runNode } from './run-node.js';
+import { RUN_NODE_TEST_TIMEOUT_MS, runNode } from './run-node.js';
 
 /**
  * The end-to-end checks every service passes: `GET /api`, health, metrics, OpenAPI, the error
@@ -99,10 +99,14 @@ export function describeOperationalEndpoints(
       ['PORT', 'abc'],
       ['DB_PORT', '-1'],
       ['KAFKA_BROKER', ''],
-    ])('refuses %s=%j at start, naming the variable', async (name, value) => {
-      const outcome = await runNode(mainScript, { [name]: value });
-      expect(outcome.code).toBe(1);
-      expect(outcome.stderr).toContain(`${name}:`);
-    });
+    ])(
+      'refuses %s=%j at start, naming the variable',
+      async (name, value) => {
+        const outcome = await runNode(mainScript, { [name]: value });
+        expect(outcome.code).toBe(1);
+        expect(outcome.stderr).toContain(`${name}:`);
+      },
+      RUN_NODE_TEST_TIMEOUT_MS,
+    );
   });
 }

@@ -8,6 +8,13 @@ export interface ProcessOutcome {
 }
 
 /**
+ * Jest timeout for a test that waits for {@link runNode}: longer than its own 15 s kill timeout.
+ * Jest's default 5 s is not enough for a service to load and refuse its configuration on a busy
+ * machine (16 s was seen on 2 cores shared with other test runs, on Node 20 and 24 alike).
+ */
+export const RUN_NODE_TEST_TIMEOUT_MS = 30_000;
+
+/**
  * Runs `node <script>` with exactly `env` (plus PATH) and returns how it ended; kills it after
  * `timeoutMs`. For start-up tests that expect a refusal.
  */

@@ -19,6 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { runSaleAudit, saleAuditConnectionFromEnv } from '@flash-sale/common/audit';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { rotatingRequests, runLoad } from './lib/load.mjs';
@@ -284,6 +285,7 @@ async function main() {
     writeFileSync(mdFile, await formatted(mdFile, markdown));
     const shown = (f) => relative(process.env.INIT_CWD ?? process.cwd(), f) || f;
     step(`Wrote ${shown(jsonFile)} and ${shown(mdFile)}`);
+    if (!result.audit.ok) process.exitCode = 1;
   } catch (error) {
     progress(`bench failed: ${error.stack ?? error.message}`);
     await cleanup.run();
@@ -592,6 +594,18 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     `settled: ${byStatus.CONFIRMED.n} CONFIRMED, ${byStatus.FAILED.n} FAILED, ${byStatus.PENDING.n} PENDING; oversold ${settlement.oversold}, leaked ${settlement.leaked}, MySQL drift ${settlement.mysqlDrift}`,
   );
 
+  // The sale proved from the stores of record (what `npm run audit -- <productId>` prints), before
+  // the cleanup deletes the product.
+  step(`Audit of ${productId} (npm run audit)`);
+  const audit = await runSaleAudit(saleAuditConnectionFromEnv(process.env), productId, {
+    waitForQuietMs: 15_000,
+  });
+  progress(
+    audit.ok
+      ? 'audit: every invariant holds'
+      : `audit: ${audit.breaches.map((b) => `${b.code}: ${b.message}`).join('; ')}`,
+  );
+
   sampler.stop();
   const seconds = (performance.now() - tBefore) / 1000;
   const ours = new Set(
@@ -658,6 +672,11 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
       value: `${settlement.leaked} (MySQL drift ${settlement.mysqlDrift ?? '-'})`,
       result: verdict(settlement.leaked === 0 && settlement.mysqlDrift === 0),
     },
+    {
+      name: 'sale audit (npm run audit) passes',
+      value: audit.ok ? 'every invariant holds' : audit.breaches.map((b) => b.code).join(', '),
+      result: verdict(audit.ok),
+    },
     ...services.map((s) => {
       const r = resources.processes[s.name];
       return {
@@ -694,6 +713,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     sellOut,
     soldOutPhase,
     settlement,
+    audit,
     ratios,
     resources: { wholeRun: resources, duringLoad },
     targets,

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { devAdmin, devAdminFile, welcome, withAdmin } from './lib/first-run.mjs';
+import { devAdmin, devAdminFile, welcome, withAdmin, withTerminalLogs } from './lib/first-run.mjs';
 import { ROOT, SERVICES, setUp, step } from './lib/setup.mjs';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m'];
@@ -38,7 +38,7 @@ async function main() {
   await setUp();
   // Development only: an admin, generated once when none is configured.
   const admin = devAdmin(process.env, devAdminFile(ROOT));
-  const env = withAdmin(process.env, admin);
+  const env = withTerminalLogs(withAdmin(process.env, admin), process.stdout.isTTY === true);
 
   step('Starting user-service, order-service and inventory-service');
   const children = SERVICES.map((service, index) => {

@@ -41,6 +41,15 @@ export function devAdmin(env, cacheFile) {
   return { ...admin, source: 'generated', file: cacheFile };
 }
 
+/**
+ * The services' output goes through npm start's pipe, so they never see the terminal: when npm
+ * start itself writes to one in development, they are told to log human-readable lines.
+ */
+export function withTerminalLogs(env, stdoutIsTTY) {
+  if (!stdoutIsTTY || !isDevelopment(env) || env.LOG_FORMAT !== undefined) return env;
+  return { ...env, LOG_FORMAT: 'pretty' };
+}
+
 /** The environment for user-service with the admin (unchanged when there is none). */
 export function withAdmin(env, admin) {
   if (!admin || admin.source === 'configured') return env;

@@ -25,7 +25,7 @@ import {
 import { metricNames } from './lib/promql.mjs';
 
 const JWT_SECRET = 'compose-check-secret-0123456789abcdef';
-const INFRA = ['mysql', 'redis', 'kafka'];
+const INFRA = ['mariadb', 'redis', 'kafka'];
 const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
   readFileSync(join(ROOT, 'infra/kafka/pom.xml'), 'utf8'),
 )[1];
@@ -148,7 +148,13 @@ function resolved(file, variables = { JWT_SECRET }) {
 }
 
 function checkInfrastructure(file, services, { published }) {
-  assert.match(services.mysql.image, /^mysql:8(\.|$)/, `${file}: MySQL 8`);
+  // The database the tests run on: the MariaDB LTS line of this machine's server (10.11).
+  assert.match(services.mariadb.image, /^mariadb:10\.11(\.\d+)?$/, `${file}: MariaDB 10.11 LTS`);
+  assert.deepEqual(
+    services.mariadb.healthcheck.test,
+    ['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized'],
+    `${file}: MariaDB healthy once it takes TCP connections`,
+  );
   assert.match(services.redis.image, /^redis:7(\.|-|$)/, `${file}: Redis 7`);
   assert.equal(
     services.kafka.image,
@@ -160,7 +166,7 @@ function checkInfrastructure(file, services, { published }) {
     assert.ok(Array.isArray(test) && test[0] !== 'NONE', `${file}: ${name} has a healthcheck`);
   }
   const dataDirs = {
-    mysql: '/var/lib/mysql',
+    mariadb: '/var/lib/mysql',
     redis: '/data',
     kafka: services.kafka.environment.KAFKA_LOG_DIRS,
   };
@@ -168,10 +174,10 @@ function checkInfrastructure(file, services, { published }) {
     const volume = volumesOf(services[name]).find((v) => v.target === target);
     assert.equal(volume?.type, 'volume', `${file}: ${name} keeps ${target} in a named volume`);
   }
-  const init = volumesOf(services.mysql).find((v) =>
+  const init = volumesOf(services.mariadb).find((v) =>
     v.target.startsWith('/docker-entrypoint-initdb.d'),
   );
-  assert.ok(init && existsSync(init.source), `${file}: infra/mysql/init.sql mounted into MySQL`);
+  assert.ok(init && existsSync(init.source), `${file}: infra/mysql/init.sql mounted into MariaDB`);
   assert.equal(readFileSync(init.source, 'utf8'), INIT_SQL);
   const kafka = services.kafka.environment;
   assert.match(kafka.KAFKA_PROCESS_ROLES, /broker/);
@@ -190,16 +196,16 @@ function checkInfrastructure(file, services, { published }) {
   }
 }
 
-test('docker-compose.dev.yml: MySQL 8, Redis 7 and Kafka with healthchecks and named volumes', () => {
+test('docker-compose.dev.yml: MariaDB LTS, Redis 7 and Kafka with healthchecks and named volumes', () => {
   const config = resolved('docker-compose.dev.yml', {});
   assert.deepEqual(Object.keys(config.services).sort(), [...INFRA].sort());
   checkInfrastructure('docker-compose.dev.yml', config.services, {
-    published: { mysql: 3306, redis: 6379, kafka: 9092 },
+    published: { mariadb: 3306, redis: 6379, kafka: 9092 },
   });
   const { environment } = config.services.kafka;
   // The host's services use their defaults: 127.0.0.1:9092, root with no password.
   assert.match(environment.KAFKA_ADVERTISED_LISTENERS, /PLAINTEXT:\/\/127\.0\.0\.1:9092/);
-  assert.equal(config.services.mysql.environment.MYSQL_ALLOW_EMPTY_PASSWORD, 'yes');
+  assert.equal(config.services.mariadb.environment.MARIADB_ALLOW_EMPTY_ROOT_PASSWORD, 'yes');
   for (const schema of schemas.values()) {
     const defaults = schema.parse({});
     assert.deepEqual(defaults.KAFKA_BROKER, ['127.0.0.1:9092']);
@@ -217,7 +223,7 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
   const always = Object.keys(services).filter((name) => !services[name].profiles?.length);
   assert.deepEqual(always.sort(), [...INFRA, ...SERVICES.map((s) => s.name)].sort());
   checkInfrastructure(file, services, {
-    published: { mysql: undefined, redis: undefined, kafka: undefined },
+    published: { mariadb: undefined, redis: undefined, kafka: undefined },
   });
   const listeners = services.kafka.environment.KAFKA_ADVERTISED_LISTENERS;
 
@@ -262,9 +268,9 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     assert.equal(cfg.PORT, service.port, `${where}: PORT`);
     assert.equal(cfg.DB_DATABASE, service.database, `${where}: DB_DATABASE`);
     assert.ok(INIT_SQL.includes(`\`${cfg.DB_DATABASE}\``), `${where}: init.sql creates the DB`);
-    assert.ok(cfg.DB_HOST in services && cfg.DB_HOST === 'mysql', `${where}: DB_HOST=mysql`);
+    assert.ok(cfg.DB_HOST in services && cfg.DB_HOST === 'mariadb', `${where}: DB_HOST=mariadb`);
     assert.equal(cfg.DB_PORT, 3306);
-    assert.equal(cfg.DB_PASSWORD, services.mysql.environment.MYSQL_ROOT_PASSWORD);
+    assert.equal(cfg.DB_PASSWORD, services.mariadb.environment.MARIADB_ROOT_PASSWORD);
     assert.equal(`${cfg.REDIS_HOST}:${cfg.REDIS_PORT}`, 'redis:6379', `${where}: Redis`);
     for (const broker of cfg.KAFKA_BROKER) {
       assert.ok(listeners.includes(`://${broker}`), `${where}: ${broker} is advertised by kafka`);
@@ -289,14 +295,14 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: 'admin-password-123',
     LOG_LEVEL: 'warn',
-    MYSQL_ROOT_PASSWORD: 'another-password',
+    MARIADB_ROOT_PASSWORD: 'another-password',
   }).services;
   const user = environmentOf(withAdmin['user-service']);
   assert.equal(user.ADMIN_USERNAME, 'admin');
   assert.equal(user.ADMIN_PASSWORD, 'admin-password-123');
   assert.equal(user.LOG_LEVEL, 'warn');
   assert.equal(user.DB_PASSWORD, 'another-password');
-  assert.equal(withAdmin.mysql.environment.MYSQL_ROOT_PASSWORD, 'another-password');
+  assert.equal(withAdmin.mariadb.environment.MARIADB_ROOT_PASSWORD, 'another-password');
   assert.ok(schemas.get('user-service').safeParse(user).success);
   const plain = environmentOf(services['user-service']);
   assert.ok(!('ADMIN_USERNAME' in plain) && !('ADMIN_PASSWORD' in plain));

@@ -203,7 +203,7 @@ export function renderText(r) {
   return lines.join('\n');
 }
 
-export function renderMarkdown(r, jsonFile) {
+export function renderMarkdown(r, jsonFile, charts = []) {
   const load = loadRows(r);
   const res = resourceRows(r);
   const m = r.machine;
@@ -247,7 +247,7 @@ ${markdownTable(
 ## Throughput and latency
 
 ${markdownTable(load.header, load.rows)}
-
+${charts.map((file) => `\n![${file.replace(/\.svg$/, '').replaceAll('-', ' ')}](${file})\n`).join('')}
 ${markdownTable(['ratio', 'value'], ratioRows(r))}
 
 ## Settlement and stock

@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import {
   ORDER_URL,
   USER_URL,
 } from './support/env.js';
+import { runProcess, type ProcessResult } from './support/child-process.js';
 import { getAdminToken, inventory } from './support/fixtures.js';
 import { ROOT } from './support/global-setup.mjs';
 
@@ -25,22 +25,10 @@ const README = join(ROOT, 'README.md');
 const WALKTHROUGH_PRODUCT = 'FLASH-CHARGER-65W';
 
 /** Runs a shell snippet as a user pasting it would (bash, no `-e`), with a time limit. */
-function bash(
-  script: string,
-  env: Record<string, string>,
-  timeoutMs = 30_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-      timeout: timeoutMs,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+function bash(script: string, env: Record<string, string>): Promise<ProcessResult> {
+  return runProcess('bash', ['-c', script], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    timeout: 30_000,
   });
 }
 

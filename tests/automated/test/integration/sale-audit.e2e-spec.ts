@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import {
@@ -12,31 +11,18 @@ import {
   settledOrder,
   type TestUser,
 } from '../support/fixtures.js';
+import { runProcess, type ProcessResult } from '../support/child-process.js';
 import { ROOT } from '../support/global-setup.mjs';
 
-interface AuditRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** `npm run audit -- <productId>` as a user runs it (the script behind it, with no npm wrapper). */
-function audit(productId: string): Promise<AuditRun> {
+function audit(productId: string): Promise<ProcessResult> {
   const env = { ...process.env };
   delete env.NODE_OPTIONS; // Jest's flags are not the script's
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'scripts', 'audit.mjs'), productId, '--wait-seconds', '20'],
-      { cwd: ROOT, env },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(
+    process.execPath,
+    [join(ROOT, 'scripts', 'audit.mjs'), productId, '--wait-seconds', '20'],
+    { cwd: ROOT, env },
+  );
 }
 
 /**

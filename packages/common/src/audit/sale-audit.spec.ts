@@ -181,6 +181,35 @@ describe(auditSale.name, () => {
     ]);
   });
 
+  it('sums up a sale of more orders than a call takes arguments', () => {
+    const orders = Array.from({ length: 200_000 }, (_, i) =>
+      order(`b${i}`, { userId: `u${i % 1000}`, createdAt: new Date(T0.getTime() + i) }),
+    );
+    const facts: SaleFacts = {
+      productId: 'BIG',
+      product: { stock: 0 },
+      redisStock: 0,
+      orders,
+      ledger: [
+        { kind: 'PRODUCT_CREATED', delta: orders.length, orderId: null },
+        ...orders.map((o) => ({ kind: 'ORDER_DEDUCTION' as const, delta: -1, orderId: o.id })),
+      ],
+    };
+
+    const audit = auditSale(facts);
+
+    expect(audit.breaches).toEqual([]);
+    expect(audit.orders.soldOut).toBe(true);
+    expect(
+      audit.orders.lastConfirmedOrderAt!.getTime() - audit.orders.firstOrderAt!.getTime(),
+    ).toBe(199_999);
+    expect(audit.perUser).toEqual({
+      users: 1000,
+      maxOrders: 200,
+      distribution: [{ orders: 200, users: 1000 }],
+    });
+  });
+
   it('accepts a deleted product whose ledger closed at zero', () => {
     const facts = cleanSale();
     facts.ledger = [...facts.ledger, { kind: 'PRODUCT_DELETED', delta: -2, orderId: null }];

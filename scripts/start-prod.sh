@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Production mode, in one of two ways:
 #   - a Docker engine answers (`docker info`): `docker compose up --build -d` with
-#     docker-compose.yml (MySQL 8, Redis 7, Kafka 4.1.2 and the three service images);
+#     docker-compose.yml (MariaDB 10.11, Redis 7, Kafka 4.1.2 and the three service images);
 #   - no engine (the development and CI machines here): the production build on this machine:
 #     scripts/infra.sh up (MariaDB, Redis, Kafka), npm run build, then each service's
 #     `node dist/main.js` with NODE_ENV=production in the background

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { devAdmin, devAdminFile, welcome, withAdmin, withTerminalLogs } from './lib/first-run.mjs';
 import { useSupportedNode } from './lib/node.mjs';
 import { ROOT, SERVICES, setUp, step } from './lib/setup.mjs';
 
@@ -34,7 +35,12 @@ async function waitHealthy(service) {
 
 async function main() {
   await useSupportedNode();
+  // `npm start -- --no-demo`: no demo catalogue.
+  const demo = !process.argv.slice(2).includes('--no-demo');
   await setUp();
+  // Development only: an admin, generated once when none is configured.
+  const admin = devAdmin(process.env, devAdminFile(ROOT));
+  const env = withTerminalLogs(withAdmin(process.env, admin), process.stdout.isTTY === true);
 
   step('Starting user-service, order-service and inventory-service');
   const children = SERVICES.map((service, index) => {
@@ -43,7 +49,7 @@ async function main() {
       ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'],
       {
         cwd: join(ROOT, service.dir),
-        env: process.env,
+        env,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -87,6 +93,13 @@ async function main() {
       `  ${s.name.padEnd(18)} http://localhost:${s.port}/api   docs: http://localhost:${s.port}/api/docs   ${healthy[i] ? 'healthy' : 'NOT HEALTHY: see its log lines and /api/health'}`,
   );
   step(`Services are up (Ctrl-C stops them):\n${lines.join('\n')}`);
+  if (healthy.every(Boolean)) {
+    const text = await welcome({ root: ROOT, admin, services: SERVICES, demo });
+    if (text) {
+      step('Ready');
+      process.stdout.write(`${text}\n`);
+    }
+  }
 }
 
 main().catch((error) => {

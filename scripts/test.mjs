@@ -15,6 +15,7 @@ const WORKSPACES = [
   'user-service',
   'inventory-service',
   'order-service',
+  'tests/load',
 ];
 const SUITES = ['test', 'test:integration', 'test:e2e'];
 // tests/automated's `test` runs all of its suites (its test:integration is a subset of them).

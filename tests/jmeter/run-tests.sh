@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the JMeter plans of this folder headless (jmeter -n) against the three services and prints
-# a summary per plan, then the anti-oversell check of the stress plan.
+# a summary per plan, then the anti-oversell check and the sale audit (npm run audit) of the
+# stress plan.
 #
 # Usage: tests/jmeter/run-tests.sh [all | registration | login-order | stress]...
 #
@@ -280,6 +281,11 @@ for plan in "${PLANS[@]}"; do
       if ! node "$HERE/tools/check-oversell.mjs" "$RESULTS_DIR/stress-anti-oversell.jtl" "$product" "$STRESS_STOCK" |
         tee "$RESULTS_DIR/anti-oversell.txt"; then
         FAILED+=(anti-oversell)
+      fi
+      say "Sale audit (npm run audit -- $product)"
+      if ! node "$ROOT/scripts/audit.mjs" "$product" --wait-seconds "$SETTLE_TIMEOUT_SECONDS" |
+        tee "$RESULTS_DIR/sale-audit.txt"; then
+        FAILED+=(sale-audit)
       fi
       ;;
   esac

@@ -19,8 +19,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { runSaleAudit, saleAuditConnectionFromEnv } from '@flash-sale/common/audit';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { benchCharts, histogram } from './lib/charts.mjs';
 import { rotatingRequests, runLoad } from './lib/load.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
 import { cpuOfAllProcesses, pidListeningOn, ResourceSampler } from './lib/processes.mjs';
@@ -156,8 +158,10 @@ async function settleTimes(db, productId) {
     [productId],
   );
   const shiftUs = Number(offsetS) * 1e6;
+  const perOrderMs = rows.map((r) => (Number(r.us) - shiftUs) / 1000);
   return {
-    perOrderMs: percentiles(rows.map((r) => (Number(r.us) - shiftUs) / 1000)),
+    perOrderMs: percentiles(perOrderMs),
+    perOrderHistogram: histogram(perOrderMs),
     lastCreatedToLastSettledMs: edges.us === null ? null : (Number(edges.us) - shiftUs) / 1000,
     legs: await settleLegs(db, productId, shiftUs),
   };
@@ -279,11 +283,14 @@ async function main() {
     const stamp = startedAt.toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z');
     const jsonFile = join(options.out, `flash-sale-${stamp}.json`);
     writeFileSync(jsonFile, await formatted(jsonFile, `${JSON.stringify(result, null, 2)}\n`));
+    const charts = benchCharts(result);
+    for (const [file, svg] of Object.entries(charts)) writeFileSync(join(options.out, file), svg);
     const mdFile = join(options.out, 'README.md');
-    const markdown = renderMarkdown(result, relative(options.out, jsonFile));
+    const markdown = renderMarkdown(result, relative(options.out, jsonFile), Object.keys(charts));
     writeFileSync(mdFile, await formatted(mdFile, markdown));
     const shown = (f) => relative(process.env.INIT_CWD ?? process.cwd(), f) || f;
-    step(`Wrote ${shown(jsonFile)} and ${shown(mdFile)}`);
+    step(`Wrote ${shown(jsonFile)}, ${shown(mdFile)} and ${Object.keys(charts).join(', ')}`);
+    if (!result.audit.ok) process.exitCode = 1;
   } catch (error) {
     progress(`bench failed: ${error.stack ?? error.message}`);
     await cleanup.run();
@@ -576,6 +583,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
       : null,
     lastCreatedToLastSettledMs: times.lastCreatedToLastSettledMs,
     perOrderMs: times.perOrderMs,
+    perOrderHistogram: times.perOrderHistogram,
     legs: times.legs,
     byStatus,
     acceptedByHttp,
@@ -590,6 +598,18 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   };
   progress(
     `settled: ${byStatus.CONFIRMED.n} CONFIRMED, ${byStatus.FAILED.n} FAILED, ${byStatus.PENDING.n} PENDING; oversold ${settlement.oversold}, leaked ${settlement.leaked}, MySQL drift ${settlement.mysqlDrift}`,
+  );
+
+  // The sale proved from the stores of record (what `npm run audit -- <productId>` prints), before
+  // the cleanup deletes the product.
+  step(`Audit of ${productId} (npm run audit)`);
+  const audit = await runSaleAudit(saleAuditConnectionFromEnv(process.env), productId, {
+    waitForQuietMs: 15_000,
+  });
+  progress(
+    audit.ok
+      ? 'audit: every invariant holds'
+      : `audit: ${audit.breaches.map((b) => `${b.code}: ${b.message}`).join('; ')}`,
   );
 
   sampler.stop();
@@ -658,6 +678,11 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
       value: `${settlement.leaked} (MySQL drift ${settlement.mysqlDrift ?? '-'})`,
       result: verdict(settlement.leaked === 0 && settlement.mysqlDrift === 0),
     },
+    {
+      name: 'sale audit (npm run audit) passes',
+      value: audit.ok ? 'every invariant holds' : audit.breaches.map((b) => b.code).join(', '),
+      result: verdict(audit.ok),
+    },
     ...services.map((s) => {
       const r = resources.processes[s.name];
       return {
@@ -694,6 +719,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     sellOut,
     soldOutPhase,
     settlement,
+    audit,
     ratios,
     resources: { wholeRun: resources, duringLoad },
     targets,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import {
   ROOT,
   SERVICES,
@@ -21,9 +22,10 @@ import {
   stageImage,
   volumesOf,
 } from './lib/docker.mjs';
+import { metricNames } from './lib/promql.mjs';
 
 const JWT_SECRET = 'compose-check-secret-0123456789abcdef';
-const INFRA = ['mysql', 'redis', 'kafka'];
+const INFRA = ['mariadb', 'redis', 'kafka'];
 const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
   readFileSync(join(ROOT, 'infra/kafka/pom.xml'), 'utf8'),
 )[1];
@@ -146,7 +148,13 @@ function resolved(file, variables = { JWT_SECRET }) {
 }
 
 function checkInfrastructure(file, services, { published }) {
-  assert.match(services.mysql.image, /^mysql:8(\.|$)/, `${file}: MySQL 8`);
+  // The database the tests run on: the MariaDB LTS line of this machine's server (10.11).
+  assert.match(services.mariadb.image, /^mariadb:10\.11(\.\d+)?$/, `${file}: MariaDB 10.11 LTS`);
+  assert.deepEqual(
+    services.mariadb.healthcheck.test,
+    ['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized'],
+    `${file}: MariaDB healthy once it takes TCP connections`,
+  );
   assert.match(services.redis.image, /^redis:7(\.|-|$)/, `${file}: Redis 7`);
   assert.equal(
     services.kafka.image,
@@ -158,7 +166,7 @@ function checkInfrastructure(file, services, { published }) {
     assert.ok(Array.isArray(test) && test[0] !== 'NONE', `${file}: ${name} has a healthcheck`);
   }
   const dataDirs = {
-    mysql: '/var/lib/mysql',
+    mariadb: '/var/lib/mysql',
     redis: '/data',
     kafka: services.kafka.environment.KAFKA_LOG_DIRS,
   };
@@ -166,10 +174,10 @@ function checkInfrastructure(file, services, { published }) {
     const volume = volumesOf(services[name]).find((v) => v.target === target);
     assert.equal(volume?.type, 'volume', `${file}: ${name} keeps ${target} in a named volume`);
   }
-  const init = volumesOf(services.mysql).find((v) =>
+  const init = volumesOf(services.mariadb).find((v) =>
     v.target.startsWith('/docker-entrypoint-initdb.d'),
   );
-  assert.ok(init && existsSync(init.source), `${file}: infra/mysql/init.sql mounted into MySQL`);
+  assert.ok(init && existsSync(init.source), `${file}: infra/mysql/init.sql mounted into MariaDB`);
   assert.equal(readFileSync(init.source, 'utf8'), INIT_SQL);
   const kafka = services.kafka.environment;
   assert.match(kafka.KAFKA_PROCESS_ROLES, /broker/);
@@ -188,16 +196,16 @@ function checkInfrastructure(file, services, { published }) {
   }
 }
 
-test('docker-compose.dev.yml: MySQL 8, Redis 7 and Kafka with healthchecks and named volumes', () => {
+test('docker-compose.dev.yml: MariaDB LTS, Redis 7 and Kafka with healthchecks and named volumes', () => {
   const config = resolved('docker-compose.dev.yml', {});
   assert.deepEqual(Object.keys(config.services).sort(), [...INFRA].sort());
   checkInfrastructure('docker-compose.dev.yml', config.services, {
-    published: { mysql: 3306, redis: 6379, kafka: 9092 },
+    published: { mariadb: 3306, redis: 6379, kafka: 9092 },
   });
   const { environment } = config.services.kafka;
   // The host's services use their defaults: 127.0.0.1:9092, root with no password.
   assert.match(environment.KAFKA_ADVERTISED_LISTENERS, /PLAINTEXT:\/\/127\.0\.0\.1:9092/);
-  assert.equal(config.services.mysql.environment.MYSQL_ALLOW_EMPTY_PASSWORD, 'yes');
+  assert.equal(config.services.mariadb.environment.MARIADB_ALLOW_EMPTY_ROOT_PASSWORD, 'yes');
   for (const schema of schemas.values()) {
     const defaults = schema.parse({});
     assert.deepEqual(defaults.KAFKA_BROKER, ['127.0.0.1:9092']);
@@ -211,9 +219,11 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
   const file = 'docker-compose.yml';
   const config = resolved(file);
   const { services } = config;
-  assert.deepEqual(Object.keys(services).sort(), [...INFRA, ...SERVICES.map((s) => s.name)].sort());
+  // Services of a profile (observability) are left aside here; a client lists them or not.
+  const always = Object.keys(services).filter((name) => !services[name].profiles?.length);
+  assert.deepEqual(always.sort(), [...INFRA, ...SERVICES.map((s) => s.name)].sort());
   checkInfrastructure(file, services, {
-    published: { mysql: undefined, redis: undefined, kafka: undefined },
+    published: { mariadb: undefined, redis: undefined, kafka: undefined },
   });
   const listeners = services.kafka.environment.KAFKA_ADVERTISED_LISTENERS;
 
@@ -258,9 +268,9 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     assert.equal(cfg.PORT, service.port, `${where}: PORT`);
     assert.equal(cfg.DB_DATABASE, service.database, `${where}: DB_DATABASE`);
     assert.ok(INIT_SQL.includes(`\`${cfg.DB_DATABASE}\``), `${where}: init.sql creates the DB`);
-    assert.ok(cfg.DB_HOST in services && cfg.DB_HOST === 'mysql', `${where}: DB_HOST=mysql`);
+    assert.ok(cfg.DB_HOST in services && cfg.DB_HOST === 'mariadb', `${where}: DB_HOST=mariadb`);
     assert.equal(cfg.DB_PORT, 3306);
-    assert.equal(cfg.DB_PASSWORD, services.mysql.environment.MYSQL_ROOT_PASSWORD);
+    assert.equal(cfg.DB_PASSWORD, services.mariadb.environment.MARIADB_ROOT_PASSWORD);
     assert.equal(`${cfg.REDIS_HOST}:${cfg.REDIS_PORT}`, 'redis:6379', `${where}: Redis`);
     for (const broker of cfg.KAFKA_BROKER) {
       assert.ok(listeners.includes(`://${broker}`), `${where}: ${broker} is advertised by kafka`);
@@ -285,14 +295,14 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: 'admin-password-123',
     LOG_LEVEL: 'warn',
-    MYSQL_ROOT_PASSWORD: 'another-password',
+    MARIADB_ROOT_PASSWORD: 'another-password',
   }).services;
   const user = environmentOf(withAdmin['user-service']);
   assert.equal(user.ADMIN_USERNAME, 'admin');
   assert.equal(user.ADMIN_PASSWORD, 'admin-password-123');
   assert.equal(user.LOG_LEVEL, 'warn');
   assert.equal(user.DB_PASSWORD, 'another-password');
-  assert.equal(withAdmin.mysql.environment.MYSQL_ROOT_PASSWORD, 'another-password');
+  assert.equal(withAdmin.mariadb.environment.MARIADB_ROOT_PASSWORD, 'another-password');
   assert.ok(schemas.get('user-service').safeParse(user).success);
   const plain = environmentOf(services['user-service']);
   assert.ok(!('ADMIN_USERNAME' in plain) && !('ADMIN_PASSWORD' in plain));
@@ -310,4 +320,153 @@ test('the two compose files are separate projects', () => {
   const name = (file) => /^name:\s*(\S+)/m.exec(readFileSync(join(ROOT, file), 'utf8'))?.[1];
   assert.equal(name('docker-compose.yml'), 'flash-sale');
   assert.equal(name('docker-compose.dev.yml'), 'flash-sale-dev');
+});
+
+// ------------------------------------------------------------------ observability profile
+
+const OBSERVABILITY = ['prometheus', 'grafana'];
+const readYaml = (path) => parseYaml(readFileSync(join(ROOT, path), 'utf8'));
+const DASHBOARD = 'deploy/grafana/dashboards/flash-sale.json';
+
+/**
+ * The metrics the dashboard may query: what the services export (prom-client's process and
+ * Node.js metrics included) under the names the issues fixed, and Prometheus's own `up`.
+ */
+const HISTOGRAMS = ['order_settle_seconds', 'http_request_duration_seconds'];
+const METRICS = [
+  'orders_placed_total',
+  'orders_settled_total',
+  'outbox_pending',
+  'kafka_consumer_lag',
+  'dlq_messages_total',
+  'stock_deductions_total',
+  'stock_counter_drift',
+  'stock_counter_repairs_total',
+  ...HISTOGRAMS.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`]),
+  'up',
+];
+const isKnownMetric = (name) => METRICS.includes(name) || /^(process|nodejs)_/.test(name);
+
+/** The file a bind mount of `service` at `target` (or under it) serves from the repository. */
+function mountedFile(service, target) {
+  const mount = volumesOf(service)
+    .filter((v) => v.type === 'bind' && (target === v.target || target.startsWith(`${v.target}/`)))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  return mount && join(mount.source, target.slice(mount.target.length));
+}
+
+test('metricNames reads the metric names of a PromQL expression', () => {
+  assert.deepEqual(
+    metricNames(
+      'histogram_quantile(0.99, sum by (job, le) (rate(http_request_duration_seconds_bucket{route!~"/api/(health|metrics)"}[5m]))) / on (job) group_left up * 1e3',
+    ),
+    ['http_request_duration_seconds_bucket', 'up'],
+  );
+  assert.deepEqual(metricNames('sum(outbox_pending) or vector(0)'), ['outbox_pending']);
+  assert.deepEqual(metricNames('stock_counter_drift != 0 and bool x_total offset 5m'), [
+    'stock_counter_drift',
+    'x_total',
+  ]);
+});
+
+test('docker-compose.yml, profile observability: Prometheus and Grafana from deploy/', () => {
+  const file = 'docker-compose.yml';
+  const { services } = resolved(file, { JWT_SECRET, COMPOSE_PROFILES: 'observability' });
+  for (const name of OBSERVABILITY) {
+    assert.deepEqual(
+      services[name]?.profiles,
+      ['observability'],
+      `${file}: ${name} in the profile`,
+    );
+    const test = services[name].healthcheck?.test;
+    assert.ok(Array.isArray(test) && test[0] !== 'NONE', `${file}: ${name} has a healthcheck`);
+    for (const port of portsOf(services[name])) {
+      assert.equal(port.hostIp, '127.0.0.1', `${file}: ${name} published on 127.0.0.1 only`);
+    }
+  }
+  const profiled = Object.keys(services).filter((name) => services[name].profiles?.length);
+  assert.deepEqual(profiled.sort(), [...OBSERVABILITY].sort(), 'only these two are optional');
+  const { prometheus, grafana } = services;
+  assert.match(prometheus.image, /^prom\/prometheus:v3\.\d+\.\d+$/);
+  assert.match(grafana.image, /^grafana\/grafana:\d+\.\d+\.\d+$/);
+  assert.equal(volumesOf(prometheus).find((v) => v.target === '/prometheus')?.type, 'volume');
+  assert.equal(volumesOf(grafana).find((v) => v.target === '/var/lib/grafana')?.type, 'volume');
+  assert.equal(grafana.depends_on?.prometheus?.condition, 'service_healthy');
+
+  // Prometheus reads deploy/prometheus/prometheus.yml, which scrapes the three services.
+  const configFlag = prometheus.command.find((c) => c.startsWith('--config.file='));
+  const configFile = mountedFile(prometheus, configFlag.split('=')[1]);
+  assert.equal(configFile, join(ROOT, 'deploy/prometheus/prometheus.yml'));
+  const scrape = readYaml('deploy/prometheus/prometheus.yml');
+  for (const service of SERVICES) {
+    const job = scrape.scrape_configs.find((j) => j.job_name === service.name);
+    assert.ok(job, `prometheus.yml: a job ${service.name}`);
+    assert.equal(job.metrics_path, '/api/metrics', `prometheus.yml: ${service.name} /api/metrics`);
+    const targets = job.static_configs.flatMap((c) => c.targets);
+    const port = environmentOf(services[service.name]).PORT;
+    assert.deepEqual(targets, [`${service.name}:${port}`], `prometheus.yml: ${service.name}`);
+  }
+  assert.equal(scrape.scrape_configs.length, SERVICES.length, 'prometheus.yml: the three jobs');
+
+  // Grafana: the provisioning folder and the dashboards folder it names, both mounted.
+  const provisioning = mountedFile(grafana, '/etc/grafana/provisioning');
+  assert.equal(provisioning, join(ROOT, 'deploy/grafana/provisioning'));
+  const datasources = readYaml('deploy/grafana/provisioning/datasources/prometheus.yml');
+  const [source] = datasources.datasources;
+  assert.equal(datasources.datasources.length, 1);
+  assert.equal(source.type, 'prometheus');
+  const url = new URL(source.url);
+  assert.ok(url.hostname in services, 'the datasource is a compose service');
+  assert.equal(url.hostname, 'prometheus');
+  assert.equal(url.port, '9090', 'Prometheus listens on 9090 in its container');
+  const providers = readYaml('deploy/grafana/provisioning/dashboards/flash-sale.yml').providers;
+  assert.equal(providers.length, 1);
+  assert.equal(providers[0].type, 'file');
+  assert.equal(
+    mountedFile(grafana, providers[0].options.path),
+    join(ROOT, 'deploy/grafana/dashboards'),
+    'the provider reads the mounted deploy/grafana/dashboards',
+  );
+  const home = environmentOf(grafana).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+  assert.equal(mountedFile(grafana, home), join(ROOT, DASHBOARD), 'home dashboard');
+});
+
+test('the Grafana dashboard queries only metrics the services export, on the provisioned source', () => {
+  const dashboard = JSON.parse(readFileSync(join(ROOT, DASHBOARD), 'utf8'));
+  const { uid } = readYaml('deploy/grafana/provisioning/datasources/prometheus.yml').datasources[0];
+  assert.ok(dashboard.uid && dashboard.title, 'a dashboard with a uid and a title');
+  const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+  const ids = panels.map((p) => p.id);
+  assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+  const queried = new Set();
+  for (const panel of panels.filter((p) => p.type !== 'row')) {
+    const where = `panel "${panel.title}"`;
+    assert.ok(panel.gridPos.x + panel.gridPos.w <= 24, `${where} fits the 24-column grid`);
+    assert.ok(panel.targets?.length > 0, `${where} has queries`);
+    for (const target of [panel, ...panel.targets]) {
+      assert.deepEqual(target.datasource, { type: 'prometheus', uid }, `${where}: datasource`);
+    }
+    for (const { expr } of panel.targets) {
+      const names = metricNames(expr);
+      assert.ok(names.length > 0, `${where}: ${expr} reads a metric`);
+      const unknown = names.filter((n) => !isKnownMetric(n));
+      assert.deepEqual(unknown, [], `${where}: ${expr} reads metrics no service exports`);
+      for (const name of names) queried.add(name);
+    }
+  }
+  // Every metric the issues named is on the dashboard (the stock repairs are a detail).
+  const shown = METRICS.filter((m) => !/_(sum|count)$/.test(m) && m !== 'up');
+  for (const name of shown) assert.ok(queried.has(name), `the dashboard shows ${name}`);
+  // The metrics that exist in the code today are spelled as the code spells them.
+  const sources = {
+    http_request_duration_seconds: 'packages/common/src/metrics/metrics.service.ts',
+    stock_counter_drift: 'order-service/src/stock/stock-reconciler.ts',
+    stock_counter_repairs_total: 'order-service/src/stock/stock-reconciler.ts',
+  };
+  for (const [name, file] of Object.entries(sources)) {
+    assert.ok(
+      readFileSync(join(ROOT, file), 'utf8').includes(`name: '${name}'`),
+      `${name} in ${file}`,
+    );
+  }
 });

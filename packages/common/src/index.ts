@@ -1,3 +1,4 @@
+export * from './audit/index.js';
 export * from './auth/index.js';
 export * from './config/index.js';
 export * from './core.module.js';

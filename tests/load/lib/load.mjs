@@ -39,6 +39,8 @@ export function runLoad({ label, url, requests, connections, seconds, shouldStop
     const counts = new Map();
     const latencies = new Map();
     const state = { counts, ok: 0, window: { ok: 0, refused: 0 }, stopped: undefined };
+    // Answers per second of the run: [{accepted, refused, other}], for the charts.
+    const timeline = [];
     const t0 = performance.now();
     let lastOkAt = t0;
     let lastTick = { t: t0, total: 0 };
@@ -67,6 +69,7 @@ export function runLoad({ label, url, requests, connections, seconds, shouldStop
           errors: result.errors,
           timeouts: result.timeouts,
           stoppedBecause: state.stopped ?? 'duration',
+          timeline: Array.from(timeline, (s) => s ?? { accepted: 0, refused: 0, other: 0 }),
           latency: {
             ok: latencyOf((s) => s >= 200 && s < 300),
             rejected: latencyOf((s) => s === 409),
@@ -82,6 +85,11 @@ export function runLoad({ label, url, requests, connections, seconds, shouldStop
       let list = latencies.get(statusCode);
       if (!list) latencies.set(statusCode, (list = []));
       list.push(responseTime);
+      const second = Math.floor((performance.now() - t0) / 1000);
+      const slot = (timeline[second] ??= { accepted: 0, refused: 0, other: 0 });
+      if (statusCode >= 200 && statusCode < 300) slot.accepted++;
+      else if (statusCode === 409) slot.refused++;
+      else slot.other++;
       if (statusCode >= 200 && statusCode < 300) {
         state.ok++;
         state.window.ok++;

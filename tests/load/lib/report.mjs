@@ -1,4 +1,5 @@
 // The benchmark's summary, as a terminal table and as Markdown (docs/benchmark/README.md).
+import { renderSaleAudit } from '@flash-sale/common/audit';
 import { fmt, markdownTable, textTable } from './support.mjs';
 
 function statusMix(phase) {
@@ -185,6 +186,7 @@ export function renderText(r) {
     `Machine CPU busy during order/sold-out/settle: ${fmt.pct(r.machine.busyPercentDuringLoad)} of ${r.machine.cores} cores`,
     `Other busy processes: ${r.machine.otherBusyProcesses.map((p) => `${p.command} (${fmt.pct(p.cpuPercent)})`).join('; ') || 'none'}`,
     '',
+    renderSaleAudit(r.audit),
     'Notes',
     ...r.notes.map((n) => `- ${n}`),
     '',
@@ -201,7 +203,7 @@ export function renderText(r) {
   return lines.join('\n');
 }
 
-export function renderMarkdown(r, jsonFile) {
+export function renderMarkdown(r, jsonFile, charts = []) {
   const load = loadRows(r);
   const res = resourceRows(r);
   const m = r.machine;
@@ -245,7 +247,7 @@ ${markdownTable(
 ## Throughput and latency
 
 ${markdownTable(load.header, load.rows)}
-
+${charts.map((file) => `\n![${file.replace(/\.svg$/, '').replaceAll('-', ' ')}](${file})\n`).join('')}
 ${markdownTable(['ratio', 'value'], ratioRows(r))}
 
 ## Settlement and stock
@@ -253,6 +255,14 @@ ${markdownTable(['ratio', 'value'], ratioRows(r))}
 ${r.settlement.source}.
 
 ${markdownTable(['figure', 'value'], settleRows(r))}
+
+## Audit
+
+What \`npm run audit -- ${r.productId}\` printed at the end of the run:
+
+\`\`\`text
+${renderSaleAudit(r.audit).trimEnd()}
+\`\`\`
 
 ## Resources
 

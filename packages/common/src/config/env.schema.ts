@@ -47,6 +47,12 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
       /**
+       * `json` (one JSON object per line), `pretty` (human-readable, with pino-pretty, when it is
+       * installed: a development dependency) or `auto`: pretty when stdout is a terminal and
+       * NODE_ENV=development, JSON otherwise.
+       */
+      LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+      /**
        * Trust X-Forwarded-For from a proxy in front (a load balancer): `true`, the proxies'
        * addresses/CIDRs comma-separated, or `false` (default: the socket's address). Per-client
        * limits (login throttling) depend on it.

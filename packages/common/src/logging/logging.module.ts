@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
 
@@ -26,8 +27,48 @@ export function requestSummary(req: SerializedRequest): SerializedRequest {
   };
 }
 
+/** What decides between JSON and human-readable log lines. */
+export interface LogFormatContext {
+  format: BaseEnv['LOG_FORMAT'];
+  nodeEnv: BaseEnv['NODE_ENV'];
+  stdoutIsTTY: boolean;
+  /** pino-pretty can be loaded (a development dependency: production images lack it). */
+  prettyInstalled: boolean;
+}
+
 /**
- * Structured JSON logs through pino. Each request line and each log written during a request
+ * Human-readable lines for a person at a terminal in development (or when asked for with
+ * `LOG_FORMAT=pretty`); JSON for everything that reads logs as data, and whenever pino-pretty
+ * is not installed.
+ */
+export function usePrettyLogs(context: LogFormatContext): boolean {
+  if (!context.prettyInstalled || context.format === 'json') return false;
+  if (context.format === 'pretty') return true;
+  return context.stdoutIsTTY && context.nodeEnv === 'development';
+}
+
+function prettyInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** pino-pretty's settings: one line per entry (npm start prefixes each line with the service). */
+const PRETTY_TRANSPORT = {
+  target: 'pino-pretty',
+  options: {
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  },
+};
+
+/**
+ * Structured JSON logs through pino (human-readable in development, see {@link usePrettyLogs}). Each request line and each log written during a request
  * carries the request id (Fastify's `request.id`, see {@link requestIdOf}); headers (tokens,
  * cookies) are never logged.
  */
@@ -57,6 +98,14 @@ export class LoggingModule {
               // redaction that cost ~10% of a sold-out order's CPU.
               serializers: { req: requestSummary },
               quietReqLogger: true,
+              ...(usePrettyLogs({
+                format: config.LOG_FORMAT,
+                nodeEnv: config.NODE_ENV,
+                stdoutIsTTY: process.stdout.isTTY === true,
+                prettyInstalled: prettyInstalled(),
+              })
+                ? { transport: PRETTY_TRANSPORT }
+                : {}),
             },
           }),
         }),

@@ -1,0 +1,3 @@
+export * from './sale-audit.js';
+export * from './sale-audit.loader.js';
+export * from './sale-audit.runner.js';

@@ -1,0 +1,62 @@
+import { RedisKeys } from '@flash-sale/contracts';
+import type { AuditedOrder, LedgerEntry, SaleFacts } from './sale-audit.js';
+
+/** Runs one SQL statement and gives back its rows (mysql2's `[rows]`, TypeORM's `query`). */
+export type SqlRows = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** Where the audit reads from. The two schemas may be on one server (as here) or read apart. */
+export interface SaleAuditSources {
+  /** Reads `order_service.orders`. */
+  orders: SqlRows;
+  /** Reads `inventory_service.products` and `stock_movements`. */
+  inventory: SqlRows;
+  /** GET of a Redis key. */
+  redisGet: (key: string) => Promise<string | null>;
+}
+
+const toNumber = (value: unknown): number => Number(value);
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+
+/**
+ * Reads one product's {@link SaleFacts}: its orders, its products row, its ledger and its Redis
+ * counter. Read-only. Each store is read once; read a quiet sale for a consistent picture.
+ */
+export async function loadSaleFacts(
+  sources: SaleAuditSources,
+  productId: string,
+): Promise<SaleFacts> {
+  const [orderRows, productRows, ledgerRows, redis] = await Promise.all([
+    sources.orders(
+      `SELECT id, user_id, quantity, status, created_at, stock_release, restore
+       FROM orders WHERE product_id = ?`,
+      [productId],
+    ),
+    sources.inventory('SELECT stock FROM products WHERE product_id = ?', [productId]),
+    sources.inventory(
+      'SELECT kind, delta, order_id FROM stock_movements WHERE product_id = ? ORDER BY id',
+      [productId],
+    ),
+    sources.redisGet(RedisKeys.stock(productId)),
+  ]);
+  const orders: AuditedOrder[] = orderRows.map((r) => ({
+    id: String(r.id),
+    userId: String(r.user_id),
+    quantity: toNumber(r.quantity),
+    status: r.status as AuditedOrder['status'],
+    createdAt: toDate(r.created_at),
+    stockRelease: (r.stock_release ?? null) as AuditedOrder['stockRelease'],
+    restore: (r.restore ?? null) as AuditedOrder['restore'],
+  }));
+  const ledger: LedgerEntry[] = ledgerRows.map((r) => ({
+    kind: r.kind as LedgerEntry['kind'],
+    delta: toNumber(r.delta),
+    orderId: typeof r.order_id === 'string' ? r.order_id : null,
+  }));
+  return {
+    productId,
+    product: productRows.length > 0 ? { stock: toNumber(productRows[0].stock) } : null,
+    ledger,
+    orders,
+    redisStock: redis === null ? null : Number(redis),
+  };
+}

@@ -1,9 +1,8 @@
-import { Inject, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { FailPoints } from '../fail-points.js';
 import { InventoryPublisher } from '../outbox/inventory.publisher.js';
 import { OrderOutboxRelay } from '../outbox/order-outbox.relay.js';
 import { PublishAfterCommit } from '../outbox/publish-after-commit.js';
-import { setMaxOrderQuantity } from '../placing/dto/create-order.dto.js';
 import { OrderInsertBatcher } from '../placing/order-insert-batcher.js';
 import { OrdersController } from '../placing/orders.controller.js';
 import { OrdersService } from '../placing/orders.service.js';
@@ -14,7 +13,6 @@ import { InventoryResponseHandler } from '../settling/inventory-response.handler
 import { ReservationSweeper } from '../settling/reservation-sweeper.js';
 import { StockModule } from '../stock/stock.module.js';
 import { AfterOrdersCommitted, InventoryRequests } from './order-pipeline.ports.js';
-import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrderSettlement } from './order-settlement.js';
 import { OrdersRepository } from './orders.repository.js';
 import { SqlOrdersRepository } from './sql-orders.repository.js';
@@ -50,8 +48,4 @@ import { SqlOrdersRepository } from './sql-orders.repository.js';
     OrderOutboxRelay,
   ],
 })
-export class OrdersModule {
-  constructor(@Inject(ORDER_SETTINGS) settings: OrderSettings) {
-    setMaxOrderQuantity(settings.maxQuantity);
-  }
-}
+export class OrdersModule {}

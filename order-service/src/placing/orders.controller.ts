@@ -17,6 +17,7 @@ import { CurrentUser } from '@flash-sale/common';
 import type { AccessTokenClaims } from '@flash-sale/contracts';
 import type { FastifyRequest } from 'fastify';
 import { CreateOrderDto } from './dto/create-order.dto.js';
+import { OrderQuantityLimitPipe } from './dto/order-quantity-limit.pipe.js';
 import { ListOrdersQuery } from './dto/list-orders.query.js';
 import { OrderPageResponseDto, OrderResponseDto } from './dto/order-response.dto.js';
 import { OrdersService } from './orders.service.js';
@@ -55,7 +56,7 @@ export class OrdersController {
   })
   async place(
     @CurrentUser() user: AccessTokenClaims,
-    @Body() body: CreateOrderDto,
+    @Body(OrderQuantityLimitPipe) body: CreateOrderDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: ReplyStatus,

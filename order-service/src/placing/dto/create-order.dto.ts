@@ -1,28 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDecimalPrice, IsProductId } from '@flash-sale/common';
 import { PRODUCT_ID_PATTERN } from '@flash-sale/contracts';
-import { IsInt, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
-
-let maxOrderQuantity = 10;
+import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 
 /** A client's (ignored) price is still refused when it is not a price at all. */
 const MAX_IGNORED_PRICE_CENTS = 1_000_000_000_000;
-
-/** Sets the largest quantity of one order (ORDER_MAX_QUANTITY), once at start-up. */
-export function setMaxOrderQuantity(max: number): void {
-  maxOrderQuantity = max;
-}
-
-/** quantity <= ORDER_MAX_QUANTITY, read when validating (decorators are evaluated at import). */
-function IsWithinOrderMaximum(): PropertyDecorator {
-  return ValidateBy({
-    name: 'isWithinOrderMaximum',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'number' || value <= maxOrderQuantity,
-      defaultMessage: () => `quantity must not be greater than ${maxOrderQuantity}`,
-    },
-  });
-}
 
 /**
  * `POST /api/orders`. The original API's body `{productId: 1, productName, price, quantity}` is
@@ -38,10 +20,13 @@ export class CreateOrderDto {
   @IsProductId()
   productId!: string;
 
-  @ApiProperty({ example: 1, minimum: 1, description: 'At most ORDER_MAX_QUANTITY (10)' })
+  @ApiProperty({
+    example: 1,
+    minimum: 1,
+    description: 'At most ORDER_MAX_QUANTITY (10; checked by OrderQuantityLimitPipe)',
+  })
   @IsInt()
   @Min(1)
-  @IsWithinOrderMaximum()
   quantity!: number;
 
   @ApiPropertyOptional({

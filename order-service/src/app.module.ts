@@ -3,6 +3,7 @@ import { CoreModule, type ServiceInfo } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
 import type { OrderServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
+import { OrderMetricsModule } from './metrics/order-metrics.module.js';
 import { ORDER_SETTINGS, orderSettingsFrom } from './orders/order-settings.js';
 import { OrdersModule } from './orders/orders.module.js';
 
@@ -41,6 +42,7 @@ export class AppModule {
           },
         }),
         OrderSettingsModule.register(config),
+        OrderMetricsModule,
         OrdersModule,
       ],
     };

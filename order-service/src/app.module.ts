@@ -6,6 +6,7 @@ import { migrations } from './database/migrations/index.js';
 import { OrderMetricsModule } from './metrics/order-metrics.module.js';
 import { ORDER_SETTINGS, orderSettingsFrom } from './orders/order-settings.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { SaleModule } from './sale/sale.module.js';
 
 /** The order pipeline's settings, injectable everywhere. */
 @Global()
@@ -44,6 +45,7 @@ export class AppModule {
         OrderSettingsModule.register(config),
         OrderMetricsModule,
         OrdersModule,
+        SaleModule,
       ],
     };
   }

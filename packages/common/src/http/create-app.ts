@@ -19,6 +19,8 @@ export interface CreateAppOptions {
   description: string;
   /** Keep Nest's own start-up logs (off in tests). */
   bufferLogs?: boolean;
+  /** Routes served outside the `/api` prefix (a page for browsers, say), as Nest paths. */
+  unprefixedRoutes?: string[];
 }
 
 /**
@@ -45,7 +47,7 @@ export async function createApp(
     bufferLogs: options.bufferLogs ?? true,
   });
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix('api', { exclude: options.unprefixedRoutes ?? [] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();

@@ -32,7 +32,8 @@ export class AppModule {
           config,
           database: { entities: [], migrations },
           kafka: {
-            groupId: 'inventory-service',
+            groupId: config.INVENTORY_KAFKA_GROUP_ID,
+            startFrom: config.INVENTORY_KAFKA_START_FROM,
             topics: [Topics.InventoryRequest, Topics.InventoryResponse, Topics.InventoryRestore],
             ...overrides.kafka,
           },

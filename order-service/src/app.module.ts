@@ -3,8 +3,10 @@ import { CoreModule, type ServiceInfo } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
 import type { OrderServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
+import { OrderMetricsModule } from './metrics/order-metrics.module.js';
 import { ORDER_SETTINGS, orderSettingsFrom } from './orders/order-settings.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { SaleModule } from './sale/sale.module.js';
 import { STOCK_SETTINGS, stockSettingsFrom } from './stock/stock-settings.js';
 
 /** The order pipeline's and the stock capability's settings, injectable everywhere. */
@@ -45,7 +47,9 @@ export class AppModule {
           },
         }),
         SettingsModule.register(config),
+        OrderMetricsModule,
         OrdersModule,
+        SaleModule,
       ],
     };
   }

@@ -14,6 +14,19 @@ describe('order-service configuration', () => {
     expect(loadOrderServiceConfig({}).ORDER_FAILPOINT).toBeUndefined();
   });
 
+  it('turns the sale page on by default except in production, and as SALE_PAGE_ENABLED says', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+    expect(loadOrderServiceConfig({}).SALE_PAGE_ENABLED).toBe(true);
+    expect(loadOrderServiceConfig(production).SALE_PAGE_ENABLED).toBe(false);
+    expect(
+      loadOrderServiceConfig({ ...production, SALE_PAGE_ENABLED: 'true' }).SALE_PAGE_ENABLED,
+    ).toBe(true);
+    expect(loadOrderServiceConfig({ SALE_PAGE_ENABLED: 'false' }).SALE_PAGE_ENABLED).toBe(false);
+    expect(() => loadOrderServiceConfig({ SALE_PAGE_ENABLED: 'yes' })).toThrow(
+      ConfigValidationError,
+    );
+  });
+
   it('refuses a USER_SERVICE_URL that is not a URL', () => {
     expect(() => loadOrderServiceConfig({ USER_SERVICE_URL: 'user-service' })).toThrow(
       ConfigValidationError,

@@ -75,20 +75,33 @@ export const orderServiceEnvSchema = baseEnvSchema(
      * just before the loss have reached MySQL and are counted.
      */
     STOCK_REBUILD_GRACE_MS: count(0, 60_000, 1_000),
+    /**
+     * Serves the live sale page (`GET /sale`) and its event stream, without a token. Unset: on,
+     * except with NODE_ENV=production (sale numbers are not for everyone).
+     */
+    SALE_PAGE_ENABLED: z.enum(['true', 'false']).optional(),
     /** Test only: die right after this step (refused when NODE_ENV=production). */
     ORDER_FAILPOINT: z.enum(FAIL_POINTS).optional(),
     /** Test only: how many times the fail-point step passes before the process dies. */
     ORDER_FAILPOINT_SKIP: count(0, 1_000_000, 0),
   },
-).superRefine((env, ctx) => {
-  if (env.NODE_ENV === 'production' && env.ORDER_FAILPOINT !== undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['ORDER_FAILPOINT'],
-      message: 'is a test-only switch and is refused when NODE_ENV=production',
-    });
-  }
-});
+)
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.ORDER_FAILPOINT !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ORDER_FAILPOINT'],
+        message: 'is a test-only switch and is refused when NODE_ENV=production',
+      });
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    SALE_PAGE_ENABLED:
+      env.SALE_PAGE_ENABLED === undefined
+        ? env.NODE_ENV !== 'production'
+        : env.SALE_PAGE_ENABLED === 'true',
+  }));
 
 export type OrderServiceConfig = z.infer<typeof orderServiceEnvSchema>;
 

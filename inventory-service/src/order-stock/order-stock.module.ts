@@ -5,6 +5,7 @@ import { InventoryResponsePublisher } from './inventory-response.publisher.js';
 import { InventoryRestoreHandler } from './inventory-restore.handler.js';
 import { OrderStockRepository } from './order-stock.repository.js';
 import { OrderStockService } from './order-stock.service.js';
+import { StockDeductionMetrics } from './stock-deduction.metrics.js';
 
 /** Orders over Kafka: deductions (`inventory-request`) and restorations (`inventory-restore`). */
 @Module({
@@ -14,6 +15,7 @@ import { OrderStockService } from './order-stock.service.js';
     InventoryResponsePublisher,
     InventoryRequestHandler,
     InventoryRestoreHandler,
+    StockDeductionMetrics,
     Clock,
   ],
   exports: [OrderStockService],

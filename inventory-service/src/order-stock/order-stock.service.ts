@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import {
   InventoryFailureReason,
   type InventoryRequest,
@@ -13,6 +13,7 @@ import {
 } from './inventory-response.publisher.js';
 import { OrderStockRepository, type OrderStockTransaction } from './order-stock.repository.js';
 import { OrderOutcome, type ProcessedOrder } from './processed-order.js';
+import { StockDeductionMetrics } from './stock-deduction.metrics.js';
 
 /** A consumed message: its validated value and the request id it carried. */
 export interface OrderMessage<T> {
@@ -48,12 +49,14 @@ export class OrderStockService {
     private readonly orders: OrderStockRepository,
     private readonly publisher: InventoryResponsePublisher,
     private readonly clock: Clock,
+    @Optional() private readonly metrics?: StockDeductionMetrics,
   ) {}
 
   /** Deducts stock for a batch of requests and publishes one outcome per message. */
   async applyRequests(messages: OrderMessage<InventoryRequest>[]): Promise<InventoryResponse[]> {
     if (messages.length === 0) return [];
     const now = this.clock.now();
+    let decidedNow: ProcessedOrder[] = [];
     const recorded = await this.orders.transaction(async (tx) => {
       const known = await tx.findProcessed(uniqueOrderIds(messages), false);
       const fresh = firstOfEachOrder(messages.map((m) => m.value)).filter(
@@ -81,8 +84,10 @@ export class OrderStockService {
       await tx.insertProcessed(decided);
       await tx.recordMovements(movements);
       for (const order of decided) known.set(order.orderId, order);
+      decidedNow = decided;
       return known;
     });
+    this.metrics?.decided(decidedNow);
 
     // Committed: now the outcomes may leave.
     const outgoing: OutgoingResponse[] = [];

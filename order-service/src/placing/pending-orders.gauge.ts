@@ -32,7 +32,7 @@ export class PendingOrdersGauge implements OnApplicationBootstrap, OnApplication
     metrics: MetricsService,
   ) {
     this.gauge = new Gauge({
-      name: 'orders_pending',
+      name: 'outbox_pending',
       help: 'Orders waiting for inventory-service to answer (all instances)',
       registers: [metrics.registry],
       collect: () => this.gauge.set(this.current),

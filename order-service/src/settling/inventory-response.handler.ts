@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from '@flash-sale/common';
 import { Topics, type InventoryResponse } from '@flash-sale/contracts';
+import { OrderMetrics, SettledStatus } from '../metrics/order-metrics.js';
 import { InventoryAnswers } from './inventory-answers.js';
 
 /** Kafka edge: hands each batch of `inventory-response` messages to {@link InventoryAnswers}. */
@@ -9,9 +10,14 @@ import { InventoryAnswers } from './inventory-answers.js';
 export class InventoryResponseHandler implements KafkaBatchHandler<
   typeof Topics.InventoryResponse
 > {
-  constructor(private readonly answers: InventoryAnswers) {}
+  constructor(
+    private readonly answers: InventoryAnswers,
+    private readonly metrics: OrderMetrics,
+  ) {}
 
   async handle(batch: ConsumedMessage<InventoryResponse>[]): Promise<void> {
-    await this.answers.apply(batch.map((m) => m.value));
+    const applied = await this.answers.apply(batch.map((m) => m.value));
+    this.metrics.settled(SettledStatus.Confirmed, applied.confirmed);
+    this.metrics.settled(SettledStatus.Failed, applied.failed);
   }
 }

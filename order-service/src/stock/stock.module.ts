@@ -10,7 +10,8 @@ import { StockService } from './stock.service.js';
 
 /**
  * The Redis stock counters: the hot path's reservation store and sold-out marks (exported to
- * orders), and the reconciler with its counter store, the catalogue client and stock reads.
+ * orders), and the reconciler with its counter store (also read by the sale page), the catalogue
+ * client and stock reads.
  */
 @Module({
   controllers: [StockController],
@@ -23,6 +24,6 @@ import { StockService } from './stock.service.js';
     StockService,
     { provide: InFlightOrders, useClass: SqlInFlightOrders },
   ],
-  exports: [ReservationStore, SoldOutMarks, StockReconciler, InFlightOrders],
+  exports: [ReservationStore, StockCountersStore, SoldOutMarks, StockReconciler, InFlightOrders],
 })
 export class StockModule {}

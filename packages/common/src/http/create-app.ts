@@ -10,6 +10,7 @@ import { HttpErrorFilter } from '../errors/http-error.filter.js';
 import { createValidationPipe } from '../errors/validation.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { installJsonBodyParser } from './json-body-parser.js';
+import { withErrorResponses } from './openapi-errors.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import type { ServiceInfo } from './service-info.controller.js';
 
@@ -19,6 +20,8 @@ export interface CreateAppOptions {
   description: string;
   /** Keep Nest's own start-up logs (off in tests). */
   bufferLogs?: boolean;
+  /** Routes served outside the `/api` prefix (a page for browsers, say), as Nest paths. */
+  unprefixedRoutes?: string[];
 }
 
 /**
@@ -45,7 +48,7 @@ export async function createApp(
     bufferLogs: options.bufferLogs ?? true,
   });
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix('api');
+  app.setGlobalPrefix('api', { exclude: options.unprefixedRoutes ?? [] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
@@ -70,14 +73,16 @@ export async function createApp(
     done();
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.info.name)
-      .setDescription(options.description)
-      .setVersion(options.info.version)
-      .addBearerAuth()
-      .build(),
+  const document = withErrorResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(options.info.name)
+        .setDescription(options.description)
+        .setVersion(options.info.version)
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document);
   return app;

@@ -5,12 +5,15 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Consumer, stringDeserializers, type Message } from '@platformatic/kafka';
 import { KafkaHeaders, messageSchemas, type Topic } from '@flash-sale/contracts';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ConsumerMetrics } from './consumer-metrics.js';
 import { KafkaClient, type DeadLetter } from './kafka-client.service.js';
 import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from './kafka-handler.js';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
@@ -85,12 +88,14 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
   private markConsuming!: () => void;
   private readonly consuming = new Promise<void>((resolve) => (this.markConsuming = resolve));
+  private metrics: ConsumerMetrics | undefined;
 
   constructor(
     @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
     @Inject(APP_CONFIG) private readonly config: BaseEnv,
     private readonly client: KafkaClient,
     private readonly discovery: DiscoveryService,
+    @Optional() private readonly metricsService?: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -102,6 +107,8 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
       this.handlers.set(topic, instance);
     }
     if (this.handlers.size === 0) return;
+    if (this.metricsService)
+      this.metrics = new ConsumerMetrics(this.metricsService.registry, this.topics);
     this.running = true;
     this.loop = this.runForever();
   }
@@ -164,6 +171,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
       autocommit: false,
     });
     this.markConsuming();
+    this.metrics?.track(this.consumer);
     this.logger.log(`consuming ${this.topics.join(', ')} as group ${this.options.groupId}`);
 
     // Flowing mode with pause/resume: messages are buffered as they arrive and handed over in
@@ -242,6 +250,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     if (letters.length > 0) {
       await this.client.deadLetter(letters);
       for (const l of letters) {
+        this.metrics?.deadLetters(l.sourceTopic, 1);
         this.logger.warn(`dead-lettered ${l.sourceTopic}[${l.partition}]@${l.offset}: ${l.error}`);
       }
     }
@@ -259,6 +268,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
   private async closeConsumer(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
+    this.metrics?.track(undefined);
     if (!consumer) return;
     try {
       await new Promise<void>((resolve, reject) =>

@@ -3,6 +3,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { RUN_NODE_TEST_TIMEOUT_MS, runNode } from './run-node.js';
 
+/** An operation of the OpenAPI document, as far as the checks below read it. */
+interface OperationDoc {
+  'x-public'?: boolean;
+  requestBody?: unknown;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+}
+
 /**
  * The end-to-end checks every service passes: `GET /api`, health, metrics, OpenAPI, the error
  * shape for unknown routes, malformed JSON and oversized bodies, and refusal of bad env at start.
@@ -40,6 +47,48 @@ export function describeOperationalEndpoints(
       await http().get('/api/docs').expect(200);
       const res = await http().get('/api/docs-json').expect(200);
       expect(res.body.info.title).toBe(serviceName);
+    });
+
+    it("types every operation's error answers with the ErrorResponse schema", async () => {
+      const res = await http().get('/api/docs-json').expect(200);
+      const doc = res.body as {
+        components: { schemas: Record<string, { properties: { code: { enum: string[] } } }> };
+        paths: Record<string, Record<string, OperationDoc>>;
+      };
+      expect(doc.components.schemas.ErrorResponse?.properties.code.enum).toContain(
+        'VALIDATION_FAILED',
+      );
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item).map(([method, operation]) => ({ path, method, operation })),
+      );
+      expect(operations.length).toBeGreaterThan(3);
+      for (const { path, method, operation } of operations) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const errors = Object.keys(operation.responses).filter((s) => Number(s) >= 400);
+        expect({ where, has500and503: ['500', '503'].every((s) => errors.includes(s)) }).toEqual({
+          where,
+          has500and503: true,
+        });
+        if (operation['x-public'] !== true)
+          expect({ where, errors }).toEqual({ where, errors: expect.arrayContaining(['401']) });
+        if (operation.requestBody) {
+          expect({ where, errors }).toEqual({
+            where,
+            errors: expect.arrayContaining(['400', '413', '415']),
+          });
+        }
+        for (const status of errors) {
+          expect({
+            where,
+            status,
+            schema: operation.responses[status]?.content?.['application/json']?.schema,
+          }).toEqual({
+            where,
+            status,
+            schema: { $ref: '#/components/schemas/ErrorResponse' },
+          });
+        }
+      }
     });
 
     it('echoes a sane x-request-id and replaces a hostile one', async () => {

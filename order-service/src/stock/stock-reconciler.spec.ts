@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { MetricsService } from '@flash-sale/common';
 import { strictFake } from '../../test/support/strict-fake.js';
 import type { InFlightOrders } from './in-flight-orders.js';
 import type { CatalogueProduct, InventoryCatalogue } from './inventory-catalogue.js';
@@ -19,6 +20,7 @@ function build(options: {
   inFlight?: { id: string; productId: string; quantity: number }[];
   catalogue?: CatalogueProduct;
   busy?: boolean;
+  metrics?: MetricsService;
 }) {
   const snap: StockSnapshot = {
     productId: 'A',
@@ -48,11 +50,17 @@ function build(options: {
   const catalogue = strictFake<InventoryCatalogue>('catalogue', {
     fetchAll: () => Promise.resolve([options.catalogue ?? product]),
   });
-  const reconciler = new StockReconciler(store, orders, catalogue, {
-    reconcileIntervalMs: 0,
-    rebuildGraceMs: 0,
-    repairQuietMs: 30_000,
-  });
+  const reconciler = new StockReconciler(
+    store,
+    orders,
+    catalogue,
+    {
+      reconcileIntervalMs: 0,
+      rebuildGraceMs: 0,
+      repairQuietMs: 30_000,
+    },
+    options.metrics,
+  );
   return { reconciler, store };
 }
 
@@ -105,6 +113,16 @@ describe(StockReconciler.name, () => {
       action: 'drift-seen',
     });
     expect(check.store.repairCounter).not.toHaveBeenCalled();
+  });
+
+  it('exports the drift as totals, with no per-product series', async () => {
+    const metrics = new MetricsService();
+    const { reconciler } = build({ loaded: true, snapshot: { counter: 40 }, metrics });
+    await reconciler.pass('check');
+    const read = async (name: string) =>
+      (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+    expect(await read('stock_counter_drift')).toEqual([{ value: 10, labels: {} }]);
+    expect(await read('stock_counter_drift_products')).toEqual([{ value: 1, labels: {} }]);
   });
 
   it('rebuilds lost counters at once, with per-user totals, then marks the catalogue loaded', async () => {

@@ -70,7 +70,8 @@ const DRAIN_RECENT_MS = 10_000;
 @Injectable()
 export class StockReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(StockReconciler.name);
-  private readonly driftGauge: Gauge<'product_id'> | undefined;
+  private readonly driftGauge: Gauge | undefined;
+  private readonly driftingProducts: Gauge | undefined;
   private readonly repairs: Counter<'kind'> | undefined;
   /** Drift per product on the previous periodic pass, and products whose counter was missing. */
   private previousDrift = new Map<string, number>();
@@ -98,10 +99,19 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       () => undefined,
     );
     if (metrics) {
+      // No product label: one series per product would grow without bound with the catalogue.
+      // Which products drift, and by how much, is in the reconciler's log lines and in
+      // POST /api/stock/reconcile's answer.
       this.driftGauge = new Gauge({
         name: 'stock_counter_drift',
-        help: 'Expected Redis counter (MySQL stock - units in flight) minus the counter',
-        labelNames: ['product_id'],
+        help:
+          'Units by which the Redis counters differ from MySQL stock - units in flight, summed ' +
+          'over products (absolute), at the last reconciliation',
+        registers: [metrics.registry],
+      });
+      this.driftingProducts = new Gauge({
+        name: 'stock_counter_drift_products',
+        help: 'Products whose Redis counter differed from MySQL at the last reconciliation',
         registers: [metrics.registry],
       });
       this.repairs = new Counter({
@@ -243,6 +253,9 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       }
       results.push({ ...check, action });
     }
+    const drifting = checks.filter((check) => check.counter !== null && check.drift !== 0);
+    this.driftGauge?.set(drifting.reduce((units, check) => units + Math.abs(check.drift), 0));
+    this.driftingProducts?.set(drifting.length);
     if (mode === 'periodic') {
       this.previousDrift = pass.drifts;
       this.previouslyMissing = pass.missing;
@@ -275,7 +288,6 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       if (rebuildNow) await this.rebuild(check, product, pass, outcome);
       return;
     }
-    this.driftGauge?.set({ product_id: check.productId }, check.drift);
     if (mode !== 'check' && Object.keys(snapshot?.product ?? {}).length === 0) {
       await this.store.ensureProduct(product);
     }

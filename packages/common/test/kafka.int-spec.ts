@@ -129,13 +129,8 @@ describe('Kafka wiring (real broker)', () => {
     expect(received.requestId).toBe(requestId);
   });
 
-  it('delivers every message of concurrent publishes (one idempotent send in flight)', async () => {
-    const messages = Array.from({ length: 40 }, () => restoreMessage());
-    await Promise.all(
-      messages.map((value) =>
-        kafka.publish(Topics.InventoryRestore, [{ key: value.productId, value }]),
-      ),
-    );
+  /** Waits until the consumer has handled every one of `messages` (by order id). */
+  async function allConsumed(messages: { orderId: string }[]): Promise<void> {
     const ids = new Set(messages.map((m) => m.orderId));
     await eventually(() => {
       const seen = new Set(
@@ -143,6 +138,16 @@ describe('Kafka wiring (real broker)', () => {
       );
       return seen.size === ids.size ? true : undefined;
     });
+  }
+
+  it('delivers every message of concurrent publishes (one idempotent send in flight)', async () => {
+    const messages = Array.from({ length: 40 }, () => restoreMessage());
+    await Promise.all(
+      messages.map((value) =>
+        kafka.publish(Topics.InventoryRestore, [{ key: value.productId, value }]),
+      ),
+    );
+    await allConsumed(messages);
   }, 30_000);
 
   it('the idempotent producer itself keeps every message of overlapping sends (upstream #326)', async () => {
@@ -174,13 +179,7 @@ describe('Kafka wiring (real broker)', () => {
     } finally {
       await producer.close();
     }
-    const ids = new Set(messages.map((m) => m.orderId));
-    await eventually(() => {
-      const seen = new Set(
-        handler.seen.filter((m) => ids.has(m.value.orderId)).map((m) => m.value.orderId),
-      );
-      return seen.size === ids.size ? true : undefined;
-    });
+    await allConsumed(messages);
   }, 30_000);
 
   it('refuses to publish a message that breaks the contract', async () => {

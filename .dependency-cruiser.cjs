@@ -58,6 +58,21 @@ module.exports = {
       to: { path: `${ORDERS}/(orders|${ROOMS.slice(1, -1)})/` },
     },
     {
+      name: 'audit-only-reads',
+      comment:
+        'order-service audit/ reads the stores through its own adapter and stock/; it touches no order room, and nothing but the app module imports it.',
+      severity: 'error',
+      from: { path: `${ORDERS}/audit/` },
+      to: { path: `${ORDERS}/(orders|${ROOMS.slice(1, -1)})/` },
+    },
+    {
+      name: 'audit-is-a-leaf',
+      comment: 'The sale audit observes the service; no other room depends on it.',
+      severity: 'error',
+      from: { path: ORDERS, pathNot: `${ORDERS}/(audit/|app\\.module\\.ts$)` },
+      to: { path: `${ORDERS}/audit/` },
+    },
+    {
       name: 'rooms-meet-in-the-core',
       comment:
         'placing/, settling/ and outbox/ go through the core (orders/), never into each other.',

@@ -5,6 +5,7 @@ import type { InventoryServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
 import { OrderStockModule } from './order-stock/order-stock.module.js';
 import { ProductsModule } from './products/products.module.js';
+import { StockLedgerModule } from './stock-ledger/stock-ledger.module.js';
 
 /** Settings tests and benchmarks change: their own consumer group, starting at the newest offset. */
 export interface AppModuleOverrides {
@@ -39,6 +40,7 @@ export class AppModule {
           },
         }),
         ProductsModule,
+        StockLedgerModule,
         ...(overrides.withoutConsumers ? [] : [OrderStockModule]),
       ],
     };

@@ -573,6 +573,67 @@ describe('inventory-service catalogue over HTTP (e2e)', () => {
     }
   });
 
+  describe('GET /api/inventory/:productId/ledger', () => {
+    it("answers an admin the stock of record and the product's movements, oldest first", async () => {
+      const created = await createProduct({ stock: 6 });
+      await http()
+        .put(`/api/inventory/${created.productId}`)
+        .set(admin)
+        .send({ stock: 9 })
+        .expect(200);
+      const res = await http()
+        .get(`/api/inventory/${created.productId}/ledger`)
+        .set(admin)
+        .expect(200);
+      expect(res.body).toEqual({
+        productId: created.productId,
+        product: { stock: 9 },
+        ledger: [
+          { kind: 'PRODUCT_CREATED', delta: 6, orderId: null },
+          { kind: 'ADMIN_ADJUSTMENT', delta: 3, orderId: null },
+        ],
+      });
+    });
+
+    it('answers a deleted product with no row and the ledger it kept', async () => {
+      const created = await createProduct({ stock: 2 });
+      await http().delete(`/api/inventory/${created.productId}`).set(admin).expect(204);
+      const res = await http()
+        .get(`/api/inventory/${created.productId}/ledger`)
+        .set(admin)
+        .expect(200);
+      expect(res.body).toEqual({
+        productId: created.productId,
+        product: null,
+        ledger: [
+          { kind: 'PRODUCT_CREATED', delta: 2, orderId: null },
+          { kind: 'PRODUCT_DELETED', delta: -2, orderId: null },
+        ],
+      });
+    });
+
+    it('answers 404 PRODUCT_NOT_FOUND for an id that never existed', async () => {
+      const res = await http()
+        .get(`/api/inventory/${uniqueProductId('never')}/ledger`)
+        .set(admin)
+        .expect(404);
+      expect(res.body.code).toBe('PRODUCT_NOT_FOUND');
+    });
+
+    it('answers 400 VALIDATION_FAILED for a bad product id', async () => {
+      const res = await http().get('/api/inventory/no%20spaces/ledger').set(admin).expect(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('answers 401 without a token and 403 to a user', async () => {
+      const created = await createProduct();
+      const path = `/api/inventory/${created.productId}/ledger`;
+      expect((await http().get(path)).body.code).toBe('UNAUTHORIZED');
+      const denied = await http().get(path).set(user);
+      expect([denied.status, denied.body.code]).toEqual([403, 'FORBIDDEN']);
+    });
+  });
+
   describe('ledger', () => {
     it('equals the stock for every product these tests touched', async () => {
       expect(touched.size).toBeGreaterThan(10);

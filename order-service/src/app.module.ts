@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { CoreModule, type ServiceInfo } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
+import { SaleAuditModule } from './audit/sale-audit.module.js';
 import type { OrderServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
 import { OrderMetricsModule } from './metrics/order-metrics.module.js';
@@ -50,6 +51,7 @@ export class AppModule {
         OrderMetricsModule,
         OrdersModule,
         SaleModule,
+        SaleAuditModule,
       ],
     };
   }

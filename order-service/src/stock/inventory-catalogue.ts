@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { InventorySaleFacts } from '@flash-sale/common';
 import { productIdSchema } from '@flash-sale/contracts';
 import { z } from 'zod';
 import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
@@ -17,14 +18,35 @@ const productSchema = z.object({
   maxPerUser: z.number().int().min(1).nullish(),
 });
 
+const ledgerSchema = z.object({
+  product: z.object({ stock: z.number().int() }).nullable(),
+  ledger: z.array(
+    z.object({
+      kind: z.enum([
+        'PRODUCT_CREATED',
+        'ADMIN_ADJUSTMENT',
+        'PRODUCT_DELETED',
+        'ORDER_DEDUCTION',
+        'ORDER_RESTORATION',
+      ]),
+      delta: z.number().int(),
+      orderId: z.string().nullable(),
+    }),
+  ),
+}) satisfies z.ZodType<InventorySaleFacts>;
+
 const TIMEOUT_MS = 5_000;
 
 /** What inventory-service answered to a stock change. */
 export type StockChangeResult = { kind: 'set'; stock: number } | { kind: 'no-product' };
 
+/** What inventory-service answered for a product's ledger. */
+export type LedgerResult = { kind: 'ledger'; facts: InventorySaleFacts } | { kind: 'no-product' };
+
 /**
- * inventory-service's HTTP API: the catalogue and its stock of record, read by the reconciler, and
- * the admin's stock change of the original API's `PUT /api/stock/:productId`. Never on the hot path.
+ * inventory-service's HTTP API: the catalogue and its stock of record, read by the reconciler; the
+ * admin's stock change of the original API's `PUT /api/stock/:productId`; and a product's ledger
+ * for the sale audit. Never on the hot path.
  */
 @Injectable()
 export class InventoryCatalogue {
@@ -67,5 +89,21 @@ export class InventoryCatalogue {
     if (response.status === 404) return { kind: 'no-product' };
     if (!response.ok) throw new Error(`PUT ${url} answered ${response.status}`);
     return { kind: 'set', stock: productSchema.parse(await response.json()).stock };
+  }
+
+  /**
+   * A product's stock of record and ledger (`GET /api/inventory/:productId/ledger`), read on
+   * behalf of the admin whose `Authorization` header is passed on. Rejects when inventory-service
+   * does not answer, answers anything but 200 / 404, or answers a body of another shape.
+   */
+  async fetchLedger(productId: string, authorization: string): Promise<LedgerResult> {
+    const url = `${this.settings.inventoryServiceUrl}/api/inventory/${encodeURIComponent(productId)}/ledger`;
+    const response = await fetch(url, {
+      headers: { authorization },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    if (response.status === 404) return { kind: 'no-product' };
+    if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+    return { kind: 'ledger', facts: ledgerSchema.parse(await response.json()) };
   }
 }

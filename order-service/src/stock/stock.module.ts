@@ -11,7 +11,7 @@ import { StockService } from './stock.service.js';
 /**
  * The Redis stock counters: the hot path's reservation store and sold-out marks (exported to
  * orders), and the reconciler with its counter store (also read by the sale page), the catalogue
- * client and stock reads.
+ * client (also read by the sale audit) and stock reads.
  */
 @Module({
   controllers: [StockController],
@@ -24,6 +24,13 @@ import { StockService } from './stock.service.js';
     StockService,
     { provide: InFlightOrders, useClass: SqlInFlightOrders },
   ],
-  exports: [ReservationStore, StockCountersStore, SoldOutMarks, StockReconciler, InFlightOrders],
+  exports: [
+    ReservationStore,
+    StockCountersStore,
+    SoldOutMarks,
+    StockReconciler,
+    InFlightOrders,
+    InventoryCatalogue,
+  ],
 })
 export class StockModule {}

@@ -5,7 +5,9 @@ import {
   createProduct,
   createUsers,
   deleteProduct,
+  expectError,
   expectStockSettles,
+  getAdminToken,
   orders,
   placeOrder,
   settledOrder,
@@ -13,6 +15,7 @@ import {
 } from '../support/fixtures.js';
 import { runProcess, type ProcessResult } from '../support/child-process.js';
 import { ROOT } from '../support/global-setup.mjs';
+import { pollUntil, type HttpResult } from '../support/http.js';
 
 /** `npm run audit -- <productId>` as a user runs it (the script behind it, with no npm wrapper). */
 function audit(productId: string): Promise<ProcessResult> {
@@ -22,6 +25,23 @@ function audit(productId: string): Promise<ProcessResult> {
     process.execPath,
     [join(ROOT, 'scripts', 'audit.mjs'), productId, '--wait-seconds', '20'],
     { cwd: ROOT, env },
+  );
+}
+
+/**
+ * `GET /api/stock/:productId/audit` as an admin, asked again while the sale is not quiet (only
+ * transient breaches), as the CLI's `--wait-seconds` does; gives the last answer.
+ */
+async function auditOverHttp(productId: string): Promise<HttpResult> {
+  const token = await getAdminToken();
+  return pollUntil(
+    () => orders.get(`/api/stock/${productId}/audit`, { token }),
+    (res) =>
+      res.status !== 200 ||
+      res.body.ok === true ||
+      (res.body.breaches as Array<{ transient: boolean }>).some((b) => !b.transient),
+    20_000,
+    250,
   );
 }
 
@@ -89,6 +109,24 @@ describe('npm run audit', () => {
     expect(run.stdout).toMatch(/orders per buyer, max\s+1\n/);
     expect(run.stdout).toContain('PASS: every invariant holds');
     expect(run.code).toBe(0);
+
+    // The same audit over HTTP, from order-service (inventory's half read over HTTP).
+    const res = await auditOverHttp(productId);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      productId,
+      ok: true,
+      quiet: true,
+      breaches: [],
+      stock: { initial: 5, deductions: 5, restores: 1, expected: 1, actual: 1, redis: 1 },
+      orders: {
+        accepted: 5,
+        byStatus: { CONFIRMED: { orders: 4, units: 4 }, CANCELLED: { orders: 1, units: 1 } },
+      },
+      perUser: { maxOrders: 1 },
+    });
+    expect(res.body.report).toContain(`Sale audit of product ${productId}`);
+    expect(res.body.report).toContain('PASS: every invariant holds');
   });
 
   it('fails when a CONFIRMED order has no deduction in the ledger, naming the order', async () => {
@@ -102,6 +140,19 @@ describe('npm run audit', () => {
     expect(run.stdout).toMatch(new RegExp(`CONFIRMED_WITHOUT_DEDUCTION: .*${confirmed[1].id}`));
     expect(run.stdout).toContain('FAIL:');
     expect(run.code).toBe(1);
+
+    // A breach is a finding: 200 with ok false, the breach named as the CLI names it.
+    const res = await auditOverHttp(productId);
+    expect(res.status).toBe(200);
+    expect(res.body.ok).toBe(false);
+    expect(res.body.breaches).toContainEqual({
+      code: 'CONFIRMED_WITHOUT_DEDUCTION',
+      message: expect.stringContaining(confirmed[1].id),
+      transient: false,
+    });
+    expect(res.body.report).toMatch(
+      new RegExp(`CONFIRMED_WITHOUT_DEDUCTION: .*${confirmed[1].id}`),
+    );
   });
 
   it('fails when the stock of record was changed behind the ledger', async () => {
@@ -114,5 +165,32 @@ describe('npm run audit', () => {
 
     expect(run.stdout).toContain('STOCK_NOT_LEDGER: MySQL stock is 3 but the ledger adds up to 0');
     expect(run.code).toBe(1);
+  });
+
+  describe('GET /api/stock/:productId/audit', () => {
+    it('is for admins only: 401 without a token, 403 FORBIDDEN for a customer', async () => {
+      const productId = await createProduct({ stock: 1 });
+      created.push(productId);
+      expectError(await orders.get(`/api/stock/${productId}/audit`), 401, 'UNAUTHORIZED');
+      expectError(
+        await orders.get(`/api/stock/${productId}/audit`, { token: buyers[0].token }),
+        403,
+        'FORBIDDEN',
+      );
+    });
+
+    it('answers 400 VALIDATION_FAILED for a bad product id, 404 for an unknown one', async () => {
+      const token = await getAdminToken();
+      expectError(
+        await orders.get('/api/stock/no%20spaces/audit', { token }),
+        400,
+        'VALIDATION_FAILED',
+      );
+      expectError(
+        await orders.get(`/api/stock/never-${Date.now()}/audit`, { token }),
+        404,
+        'PRODUCT_NOT_FOUND',
+      );
+    });
   });
 });

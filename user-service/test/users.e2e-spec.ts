@@ -690,6 +690,7 @@ describe('users (e2e)', () => {
       for (const [label, forged] of forgedTokens(token, service.config)) {
         const res = await http().post('/api/users/verify').send({ token: forged });
         expect([label, res.status, res.body]).toEqual([label, 401, { valid: false }]);
+        expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
       }
     });
 

@@ -19,7 +19,11 @@ describe(loadUserServiceConfig.name, () => {
       JWT_EXPIRES_IN_SECONDS: 900,
       LOGIN_MAX_FAILURES_PER_USERNAME: 5,
       LOGIN_MAX_FAILURES_PER_IP: 100,
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: 100,
       LOGIN_THROTTLE_WINDOW_SECONDS: 900,
+      LOGIN_MAX_BACKOFF_SECONDS: 86_400,
+      ARGON2_MAX_CONCURRENCY: 4,
+      ARGON2_MAX_QUEUE: 1_000,
     });
     expect(loadUserServiceConfig({}).ADMIN_USERNAME).toBeUndefined();
   });
@@ -44,11 +48,30 @@ describe(loadUserServiceConfig.name, () => {
     ['LOGIN_MAX_FAILURES_PER_USERNAME', '0'],
     ['LOGIN_MAX_FAILURES_PER_IP', 'many'],
     ['LOGIN_THROTTLE_WINDOW_SECONDS', '1.5'],
+    ['LOGIN_MAX_FAILURES_PER_ACCOUNT', 'many'],
+    ['LOGIN_MAX_BACKOFF_SECONDS', 'soon'],
+    ['ARGON2_MAX_CONCURRENCY', '0'],
+    ['ARGON2_MAX_QUEUE', 'lots'],
     ['ADMIN_EMAIL', 'not-an-email'],
   ])('refuses %s=%j and names it', (name, value) => {
     expect(problemsOf({ [name]: value })).toEqual([
       expect.stringMatching(new RegExp(`^${name}: `)),
     ]);
+  });
+
+  it.each([
+    [
+      'a global account ceiling below the per-address limit',
+      { LOGIN_MAX_FAILURES_PER_USERNAME: '10', LOGIN_MAX_FAILURES_PER_ACCOUNT: '5' },
+      'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+    ],
+    [
+      'a backoff cap shorter than the window',
+      { LOGIN_THROTTLE_WINDOW_SECONDS: '900', LOGIN_MAX_BACKOFF_SECONDS: '60' },
+      'LOGIN_MAX_BACKOFF_SECONDS',
+    ],
+  ])('refuses %s', (_label, env, name) => {
+    expect(problemsOf(env)).toEqual([expect.stringMatching(new RegExp(`^${name}: `))]);
   });
 
   it.each([

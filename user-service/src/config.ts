@@ -19,8 +19,18 @@ export const userServiceEnvSchema = baseEnvSchema(
   { port: 3001, database: 'user_service' },
   {
     JWT_EXPIRES_IN_SECONDS: count(60, 86_400, 900),
-    /** Failed logins allowed per account (or unknown name) within the window, then 429. */
+    /**
+     * Failed logins allowed per account (or unknown name) *from one client address* within the
+     * window; then 429 with a backoff that doubles with each further attempt from that address.
+     */
     LOGIN_MAX_FAILURES_PER_USERNAME: count(1, 1_000, 5),
+    /**
+     * Failed logins allowed per account from all addresses together within the window, then 429:
+     * a ceiling against guessing spread over many addresses, far above one address's limit.
+     */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: count(1, 1_000_000, 100),
+    /** The longest wait the per-(account, address) backoff grows to. */
+    LOGIN_MAX_BACKOFF_SECONDS: count(1, 604_800, 86_400),
     /**
      * Failed logins allowed per client address (IPv6: per /64) within the window, then 429.
      * Logins in flight count until they succeed, so keep it above the concurrent logins one
@@ -29,6 +39,13 @@ export const userServiceEnvSchema = baseEnvSchema(
     LOGIN_MAX_FAILURES_PER_IP: count(1, 1_000_000, 100),
     /** Length of the throttling window; a blocked client is told to retry when it ends. */
     LOGIN_THROTTLE_WINDOW_SECONDS: count(1, 86_400, 900),
+    /**
+     * argon2 hashes run at once (each takes 19 MiB); beyond that, work waits in a queue. More than
+     * libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default) would only wait there instead.
+     */
+    ARGON2_MAX_CONCURRENCY: count(1, 256, 4),
+    /** argon2 hashes allowed to wait for a slot; past that, register and login answer 503. */
+    ARGON2_MAX_QUEUE: count(0, 1_000_000, 1_000),
     ADMIN_USERNAME: z
       .string()
       .regex(USERNAME_PATTERN, 'must be 3-32 characters of A-Z a-z 0-9 _ . -')
@@ -42,6 +59,21 @@ export const userServiceEnvSchema = baseEnvSchema(
     ADMIN_EMAIL: z.email('must be an email address').max(254).optional(),
   },
 ).superRefine((env, ctx) => {
+  if (env.LOGIN_MAX_FAILURES_PER_ACCOUNT < env.LOGIN_MAX_FAILURES_PER_USERNAME) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LOGIN_MAX_FAILURES_PER_ACCOUNT'],
+      message:
+        'must be at least LOGIN_MAX_FAILURES_PER_USERNAME (one address alone must not reach it)',
+    });
+  }
+  if (env.LOGIN_MAX_BACKOFF_SECONDS < env.LOGIN_THROTTLE_WINDOW_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LOGIN_MAX_BACKOFF_SECONDS'],
+      message: 'must be at least LOGIN_THROTTLE_WINDOW_SECONDS',
+    });
+  }
   if ((env.ADMIN_USERNAME === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     const missing = env.ADMIN_USERNAME === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD';
     ctx.addIssue({

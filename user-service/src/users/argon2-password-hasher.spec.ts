@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { hash } from '@node-rs/argon2';
+import { DomainError } from '@flash-sale/common';
+import { ErrorCode } from '@flash-sale/contracts';
 import { ARGON2_SETTINGS, Argon2PasswordHasher } from './argon2-password-hasher.js';
 
 describe(Argon2PasswordHasher.name, () => {
@@ -8,7 +10,7 @@ describe(Argon2PasswordHasher.name, () => {
     Logger.overrideLogger(false);
   });
 
-  const hasher = new Argon2PasswordHasher();
+  const hasher = new Argon2PasswordHasher({ ARGON2_MAX_CONCURRENCY: 4, ARGON2_MAX_QUEUE: 100 });
 
   beforeAll(async () => {
     await hasher.onModuleInit();
@@ -46,5 +48,21 @@ describe(Argon2PasswordHasher.name, () => {
     expect(hasher.needsRehash(await hasher.hash('password123'))).toBe(false);
     expect(hasher.needsRehash(weak)).toBe(true);
     expect(hasher.needsRehash('not-a-hash')).toBe(true);
+  });
+
+  it('refuses work past its concurrency and queue with 503 SERVICE_UNAVAILABLE and a wait', async () => {
+    const tight = new Argon2PasswordHasher({ ARGON2_MAX_CONCURRENCY: 1, ARGON2_MAX_QUEUE: 1 });
+
+    const outcomes = await Promise.allSettled([
+      tight.hash('password-one'),
+      tight.hash('password-two'),
+      tight.verifyAgainstDummy('password-three'),
+    ]);
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const refusal = (outcomes[2] as PromiseRejectedResult).reason as DomainError;
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(refusal.code).toBe(ErrorCode.ServiceUnavailable);
+    expect(refusal.details.retryAfterSeconds).toBeGreaterThan(0);
   });
 });

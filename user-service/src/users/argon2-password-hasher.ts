@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectConfig } from '@flash-sale/common';
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
+import type { UserServiceConfig } from '../config.js';
+import { ConcurrencyLimit, ConcurrencyLimitFull } from './concurrency-limit.js';
 import { PasswordHasher } from './password-hasher.js';
+import { UsersErrors } from './users.errors.js';
 
 /**
  * argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane (the "m=19456,t=2,p=1" of the PHC string).
@@ -15,11 +19,24 @@ export const ARGON2_SETTINGS = {
   parallelism: 1,
 } as const satisfies Options;
 
-/** {@link PasswordHasher} with `@node-rs/argon2` (runs on libuv's thread pool, off the event loop). */
+export type Argon2Config = Pick<UserServiceConfig, 'ARGON2_MAX_CONCURRENCY' | 'ARGON2_MAX_QUEUE'>;
+
+/**
+ * {@link PasswordHasher} with `@node-rs/argon2` (runs on libuv's thread pool, off the event loop).
+ * Every hash and verify takes a slot of one {@link ConcurrencyLimit}, so a flood of registrations
+ * or logins cannot take 19 MiB each without bound: past the queue, they are refused with 503
+ * SERVICE_UNAVAILABLE and a `Retry-After`.
+ */
 @Injectable()
 export class Argon2PasswordHasher extends PasswordHasher implements OnModuleInit {
   private readonly logger = new Logger(Argon2PasswordHasher.name);
+  private readonly limit: ConcurrencyLimit;
   private dummyHash?: string;
+
+  constructor(@InjectConfig() config: Argon2Config) {
+    super();
+    this.limit = new ConcurrencyLimit(config.ARGON2_MAX_CONCURRENCY, config.ARGON2_MAX_QUEUE);
+  }
 
   /** A hash of a random secret nobody knows, with today's settings, made once at start. */
   async onModuleInit(): Promise<void> {
@@ -27,22 +44,34 @@ export class Argon2PasswordHasher extends PasswordHasher implements OnModuleInit
   }
 
   hash(password: string): Promise<string> {
-    return hash(password, ARGON2_SETTINGS);
+    return this.limited(() => hash(password, ARGON2_SETTINGS));
   }
 
-  async verify(hashed: string, password: string): Promise<boolean> {
-    try {
-      return await verify(hashed, password);
-    } catch (error) {
-      this.logger.error({ err: error }, 'stored password hash cannot be read');
-      return false;
-    }
+  verify(hashed: string, password: string): Promise<boolean> {
+    return this.limited(async () => {
+      try {
+        return await verify(hashed, password);
+      } catch (error) {
+        this.logger.error({ err: error }, 'stored password hash cannot be read');
+        return false;
+      }
+    });
   }
 
   async verifyAgainstDummy(password: string): Promise<false> {
     this.dummyHash ??= await this.hash(randomBytes(32).toString('base64url'));
-    await verify(this.dummyHash, password);
+    const dummyHash = this.dummyHash;
+    await this.limited(() => verify(dummyHash, password));
     return false;
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.limit.run(work);
+    } catch (error) {
+      if (error instanceof ConcurrencyLimitFull) throw UsersErrors.hashingBusy();
+      throw error;
+    }
   }
 
   needsRehash(hashed: string): boolean {

@@ -15,6 +15,12 @@ export abstract class LoginAttemptCounter {
   /** The count of `key` without adding to it: 0 when no window is running. */
   abstract current(key: string): Promise<AttemptCount>;
 
+  /**
+   * Makes the window of `key` end no sooner than `seconds` from now (never shortens it): how a
+   * backoff grows. A key without a running window is left alone.
+   */
+  abstract extend(key: string, seconds: number): Promise<void>;
+
   /** Forgets every attempt of `key`. */
   abstract reset(key: string): Promise<void>;
 }

@@ -47,6 +47,11 @@ export class RedisLoginAttemptCounter extends LoginAttemptCounter {
     return { count: Number(count ?? 0), resetInMs: Math.max(0, ttlMs) };
   }
 
+  async extend(key: string, seconds: number): Promise<void> {
+    // GT: only ever lengthens, so concurrent extensions cannot shorten each other's backoff.
+    await this.redis.pexpire(KEY_PREFIX + key, seconds * 1_000, 'GT');
+  }
+
   async reset(key: string): Promise<void> {
     await this.redis.del(KEY_PREFIX + key);
   }

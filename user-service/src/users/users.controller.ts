@@ -13,7 +13,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { bearerTokenOf, CurrentUser, Public } from '@flash-sale/common';
+import { bearerTokenOf, CurrentUser, INVALID_TOKEN_CHALLENGE, Public } from '@flash-sale/common';
 import type { AccessTokenClaims } from '@flash-sale/contracts';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -31,6 +31,7 @@ import { UsersService } from './users.service.js';
 /** The part of Fastify's reply this controller touches. */
 interface ReplyStatus {
   status(statusCode: number): unknown;
+  header(name: string, value: string): unknown;
 }
 
 const BAD_BODY = 'VALIDATION_FAILED (every bad field listed) or MALFORMED_JSON';
@@ -102,6 +103,7 @@ export class UsersController {
     const verified = token === undefined ? null : await this.users.verifyToken(token);
     if (!verified) {
       reply.status(401);
+      reply.header('www-authenticate', INVALID_TOKEN_CHALLENGE);
       return { valid: false };
     }
     return { valid: true, payload: TokenPayloadDto.from(verified) };

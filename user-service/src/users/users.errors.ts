@@ -30,4 +30,11 @@ export const UsersErrors = {
       'Sign-in is briefly unavailable; try again shortly',
       { retryAfterSeconds: 5 },
     ),
+  /** Every argon2 slot is busy and its queue is full (ARGON2_MAX_CONCURRENCY, ARGON2_MAX_QUEUE). */
+  hashingBusy: () =>
+    new DomainError(
+      ErrorCode.ServiceUnavailable,
+      'Too many sign-ins and registrations at once; try again shortly',
+      { retryAfterSeconds: 1 },
+    ),
 } as const;

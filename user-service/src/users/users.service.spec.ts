@@ -7,15 +7,17 @@ import {
   InMemoryUsersRepository,
   strictFake,
 } from '../../test/support/fakes.js';
-import { LoginThrottle, accountKeyOf, networkKeyOf } from './login-throttle.js';
+import { LoginThrottle, accountKeyOf, networkKeyOf, pairKeyOf } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { UniqueUserViolation, type UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 const limits = {
   LOGIN_MAX_FAILURES_PER_USERNAME: 3,
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: 100,
   LOGIN_MAX_FAILURES_PER_IP: 100,
   LOGIN_THROTTLE_WINDOW_SECONDS: 900,
+  LOGIN_MAX_BACKOFF_SECONDS: 86_400,
 };
 const IP = '203.0.113.7';
 
@@ -232,7 +234,7 @@ describe(UsersService.name, () => {
       expect(counter.countOf(accountKeyOf('name:ghost'))).toBe(3);
     });
 
-    it('forgets the account failures and gives the network its attempt back after a success', async () => {
+    it('forgets the failures from this address after a success; the account and network keep theirs', async () => {
       const { service, users, counter } = setup();
       const alice = users.seed({ username: 'alice_01' });
       await service
@@ -241,7 +243,8 @@ describe(UsersService.name, () => {
 
       await service.login({ identifier: 'alice_01', password: 'password123', clientIp: IP });
 
-      expect(counter.countOf(accountKeyOf(`id:${alice.id}`))).toBe(0);
+      expect(counter.countOf(pairKeyOf(`id:${alice.id}`, IP))).toBe(0);
+      expect(counter.countOf(accountKeyOf(`id:${alice.id}`))).toBe(1);
       expect(counter.countOf(networkKeyOf(IP))).toBe(1);
     });
 

@@ -131,6 +131,12 @@ export class InMemoryAttemptCounter implements LoginAttemptCounter {
     });
   });
 
+  extend = jest.fn((key: string, seconds: number) => {
+    const window = this.live(key);
+    if (window) window.endsAtMs = Math.max(window.endsAtMs, this.nowMs + seconds * 1_000);
+    return Promise.resolve();
+  });
+
   reset = jest.fn((key: string) => {
     this.windows.delete(key);
     return Promise.resolve();

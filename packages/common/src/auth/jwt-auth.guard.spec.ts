@@ -71,6 +71,16 @@ describe(JwtAuthGuard.name, () => {
   });
 
   it.each([
+    ['no header', undefined, 'Bearer'],
+    ['another scheme', 'Basic abc', 'Bearer error="invalid_token"'],
+    ['a token that does not verify', 'Bearer a.b.c', 'Bearer error="invalid_token"'],
+  ])('challenges %s with WWW-Authenticate %s', async (_label, header, challenge) => {
+    await expect(guard.canActivate(contextFor(header).context)).rejects.toMatchObject({
+      details: { wwwAuthenticate: challenge },
+    });
+  });
+
+  it.each([
     [
       'alg none',
       () =>

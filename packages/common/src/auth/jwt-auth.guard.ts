@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ErrorCode, type Role } from '@flash-sale/contracts';
 import { DomainError } from '../errors/domain-error.js';
+import { BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from '../errors/http-error.filter.js';
 import { AccessTokenService } from './access-token.service.js';
 import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.decorators.js';
 
@@ -31,13 +32,19 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerTokenOf(request.headers.authorization);
     if (!token) {
-      throw new DomainError(ErrorCode.Unauthorized, 'A valid Bearer access token is required');
+      // A header that is there but no Bearer JWT is a token sent and refused.
+      throw new DomainError(ErrorCode.Unauthorized, 'A valid Bearer access token is required', {
+        wwwAuthenticate:
+          request.headers.authorization === undefined ? BEARER_CHALLENGE : INVALID_TOKEN_CHALLENGE,
+      });
     }
     try {
       const { sub, username, role } = await this.tokens.verify(token);
       request.user = { sub, username, role };
     } catch {
-      throw new DomainError(ErrorCode.Unauthorized, 'The access token is invalid or expired');
+      throw new DomainError(ErrorCode.Unauthorized, 'The access token is invalid or expired', {
+        wwwAuthenticate: INVALID_TOKEN_CHALLENGE,
+      });
     }
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

@@ -8,8 +8,11 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Extra fields for the error body, e.g. `retryAfterSeconds`. */
-    readonly details: { retryAfterSeconds?: number } = {},
+    /**
+     * What the answer carries besides the body: `retryAfterSeconds` becomes `Retry-After`,
+     * `wwwAuthenticate` the challenge of a 401 (`Bearer` when not given).
+     */
+    readonly details: { retryAfterSeconds?: number; wwwAuthenticate?: string } = {},
   ) {
     super(message);
     this.name = 'DomainError';

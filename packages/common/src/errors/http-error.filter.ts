@@ -10,6 +10,12 @@ import { ErrorCode, type ErrorBody } from '@flash-sale/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, httpStatusOf } from './domain-error.js';
 
+/** The challenge of a 401 without a more precise one (RFC 6750 §3). */
+export const BEARER_CHALLENGE = 'Bearer';
+
+/** The challenge of a 401 to a request whose token was refused (RFC 6750 §3.1). */
+export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+
 /** The error code of a bare HTTP status, for exceptions that come without one. */
 function codeOfStatus(status: number): ErrorCode {
   switch (status) {
@@ -94,6 +100,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof DomainError && exception.details.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(exception.details.retryAfterSeconds));
+    }
+    if (body.statusCode === 401) {
+      // RFC 9110 §15.5.2: every 401 names how to authenticate.
+      const challenge =
+        exception instanceof DomainError ? exception.details.wwwAuthenticate : undefined;
+      void reply.header('www-authenticate', challenge ?? BEARER_CHALLENGE);
     }
     void reply.status(body.statusCode).send(body);
   }

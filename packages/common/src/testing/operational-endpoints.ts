@@ -91,6 +91,24 @@ export function describeOperationalEndpoints(
       }
     });
 
+    it('challenges every 401 of the guard with WWW-Authenticate: Bearer', async () => {
+      const doc = (await http().get('/api/docs-json').expect(200)).body as {
+        paths: Record<string, Record<string, OperationDoc>>;
+      };
+      // Any route that needs a token; path parameters get a placeholder.
+      const guarded = Object.entries(doc.paths).find(
+        ([, operations]) => operations.get && !operations.get['x-public'],
+      );
+      expect(guarded).toBeDefined();
+      const path = (guarded?.[0] ?? '').replace(/\{[^}]+\}/g, 'x');
+
+      const anonymous = await http().get(path).expect(401);
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+      const refused = await http().get(path).set('authorization', 'Bearer a.b.c').expect(401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+      expect(refused.body.code).toBe('UNAUTHORIZED');
+    });
+
     it('echoes a sane x-request-id and replaces a hostile one', async () => {
       const kept = await http().get('/api').set('x-request-id', 'trace-123').expect(200);
       expect(kept.headers['x-request-id']).toBe('trace-123');

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { request as httpRequest } from 'node:http';
 /** A thin fetch wrapper: every call gives back status, headers, raw text and parsed JSON body. */
 export interface HttpResult {
   status: number;
@@ -77,4 +78,53 @@ export async function pollUntil<T>(
     value = await probe();
   }
   return value;
+}
+
+/**
+ * {@link request} over a connection whose local address is `localAddress`: on Linux all of
+ * 127.0.0.0/8 is loopback, so a test can be a second client (127.0.0.2) of a service on 127.0.0.1
+ * without trusting any forwarding header. JSON bodies only.
+ */
+export function requestFrom(
+  localAddress: string,
+  method: string,
+  url: string,
+  options: Pick<RequestOptions, 'json' | 'token' | 'timeoutMs'> = {},
+): Promise<HttpResult> {
+  const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method,
+        headers,
+        localAddress,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 20_000),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (value !== undefined) responseHeaders.set(name, String(value));
+          }
+          const json = (res.headers['content-type'] ?? '').includes('json') && text.length > 0;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: responseHeaders,
+            text,
+            body: json ? JSON.parse(text) : undefined,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }

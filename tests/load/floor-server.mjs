@@ -10,6 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
+import { ProductHashFields } from '@flash-sale/contracts';
 import { Redis } from 'ioredis';
 
 const LUA_URL = new URL('../../order-service/src/stock/lua/reserve-stock.lua', import.meta.url);
@@ -39,7 +40,7 @@ await redis.connect();
 await redis
   .multi()
   .set(keys.stock, HUGE_STOCK)
-  .hset(keys.product, 'name', 'bench floor', 'priceCents', 100)
+  .hset(keys.product, 'name', 'bench floor', ProductHashFields.PriceCents, 100)
   .set(keys.ready, '1')
   .exec();
 await redis.script('LOAD', source);
@@ -71,6 +72,8 @@ app.post('/order', async (request, reply) => {
       `${body.productId}:${quantity}`,
       86_400,
       '',
+      ProductHashFields.PriceCents,
+      ProductHashFields.MaxPerUser,
     )
   );
   if (result[0] !== 'OK') {

@@ -74,7 +74,12 @@ export async function ensureServices(options, repoRoot, cleanup) {
       }
       const child = spawn(
         process.execPath,
-        ['--enable-source-maps', '--max-old-space-size=160', 'dist/main.js'],
+        [
+          '--enable-source-maps',
+          '--max-old-space-size=160',
+          '--max-semi-space-size=16',
+          'dist/main.js',
+        ],
         {
           cwd: join(repoRoot, s.dir),
           env,

@@ -407,8 +407,15 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
         seconds: options.orderSeconds,
         extraProgress: floorProgress,
       });
-      floors[key].rps =
-        (floors[key].byStatus[key === 'hello' ? 200 : 201] ?? 0) / floors[key].seconds;
+      const expected = key === 'hello' ? 200 : 201;
+      const answered = floors[key].byStatus[expected] ?? 0;
+      // A floor that answers errors measures nothing: stop rather than report a ratio of "-".
+      if (answered === 0) {
+        throw new Error(
+          `${label} answered no ${expected}: ${JSON.stringify(floors[key].byStatus)} (is it out of step with order-service's Lua script?)`,
+        );
+      }
+      floors[key].rps = answered / floors[key].seconds;
       floors[key].resources = sampler.summary([`floor-${key}`]);
       progress(
         `${label}: ${fmt.int(floors[key].rps)} req/s, p99 ${fmt.ms(floors[key].latency.ok.p99)}`,

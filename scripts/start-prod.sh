@@ -164,7 +164,7 @@ for entry in "${SERVICES[@]}"; do
     cd "$name"
     exec env -u DB_DATABASE NODE_ENV=production PORT="$port" \
       USER_SERVICE_URL="$user_service_url" INVENTORY_SERVICE_URL="$inventory_service_url" \
-      setsid nohup node --enable-source-maps --max-old-space-size=160 --max-semi-space-size=16 dist/main.js >"$ROOT/logs/$name.log" 2>&1 </dev/null
+      setsid nohup node --enable-source-maps --max-old-space-size=160 --max-semi-space-size=8 dist/main.js >"$ROOT/logs/$name.log" 2>&1 </dev/null
   ) &
   echo $! >".run/$name.pid"
   say "$name starting (pid $!, log logs/$name.log)"

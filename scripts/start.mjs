@@ -47,13 +47,15 @@ async function main() {
     // A 160 MiB old space keeps each service's RSS under 256 MiB. The young generation is set
     // explicitly: since Node 22, V8 sizes it from the heap limit, and at 160 MiB it became so small
     // that scavenges took a quarter of the CPU (npm run bench on Node 24: 164 orders/s and 2,277
-    // sold-out refusals/s without it, 1,052 and 6,543 with 32 MiB). 16 MiB is Node 20's default.
+    // sold-out refusals/s without it, about 2,000 and 6,000-8,000 with it). 8 MiB semi-spaces gave
+    // the same throughput as 16 MiB (Node 20's default) and keep order-service under 256 MiB RSS
+    // (docs/benchmark/ANALYSIS.md).
     const child = spawn(
       process.execPath,
       [
         '--enable-source-maps',
         '--max-old-space-size=160',
-        '--max-semi-space-size=16',
+        '--max-semi-space-size=8',
         'dist/main.js',
       ],
       {

@@ -191,7 +191,7 @@ for entry in "user-service $USER_SERVICE_URL" "order-service $ORDER_SERVICE_URL"
       USER_SERVICE_URL="$USER_SERVICE_URL" INVENTORY_SERVICE_URL="$INVENTORY_SERVICE_URL" \
       ADMIN_USERNAME="$ADMIN_USERNAME" ADMIN_PASSWORD="$ADMIN_PASSWORD" \
       LOG_LEVEL="${SERVICE_LOG_LEVEL:-warn}" \
-      node --max-old-space-size=160 --max-semi-space-size=16 dist/main.js
+      node --max-old-space-size=160 --max-semi-space-size=8 dist/main.js
   ) >"$RESULTS_DIR/services/$name.log" 2>&1 &
   STARTED_PIDS+=("$!")
 done

@@ -77,7 +77,7 @@ export async function ensureServices(options, repoRoot, cleanup) {
         [
           '--enable-source-maps',
           '--max-old-space-size=160',
-          '--max-semi-space-size=16',
+          '--max-semi-space-size=8',
           'dist/main.js',
         ],
         {

@@ -61,7 +61,7 @@ function startService(name, dir, url) {
   const log = join(LOG_DIR, `${name}.log`);
   const out = createWriteStream(log);
   const coverageDir = process.env.AUTOMATED_SERVICES_V8_COVERAGE;
-  const nodeArgs = ['--enable-source-maps', '--max-old-space-size=160', '--max-semi-space-size=16'];
+  const nodeArgs = ['--enable-source-maps', '--max-old-space-size=160', '--max-semi-space-size=8'];
   if (coverageDir) {
     // Nest re-raises SIGTERM after closing, which would kill the process before V8 writes its
     // coverage; this preload turns that second signal into a normal exit.

@@ -35,7 +35,12 @@ export class AppModule {
           kafka: {
             groupId: config.INVENTORY_KAFKA_GROUP_ID,
             startFrom: config.INVENTORY_KAFKA_START_FROM,
-            topics: [Topics.InventoryRequest, Topics.InventoryResponse, Topics.InventoryRestore],
+            topics: [
+              Topics.InventoryRequest,
+              Topics.InventoryResponse,
+              Topics.InventoryRestore,
+              Topics.InventoryRestoreResponse,
+            ],
             ...overrides.kafka,
           },
         }),

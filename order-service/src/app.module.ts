@@ -39,7 +39,12 @@ export class AppModule {
           kafka: {
             groupId: config.ORDER_KAFKA_GROUP_ID,
             startFrom: config.ORDER_KAFKA_START_FROM,
-            topics: [Topics.InventoryRequest, Topics.InventoryResponse, Topics.InventoryRestore],
+            topics: [
+              Topics.InventoryRequest,
+              Topics.InventoryResponse,
+              Topics.InventoryRestore,
+              Topics.InventoryRestoreResponse,
+            ],
             // Answers are applied a batch per transaction. Under HTTP load each await of a batch
             // waits a full event-loop turn, so a batch costs about the same whatever its size:
             // at 500 the answers fell behind (settle p99 8.7 s, then 503s); at 5,000 they keep up

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { KafkaClient } from '@flash-sale/common';
-import { Topics, type InventoryResponse } from '@flash-sale/contracts';
+import {
+  Topics,
+  type InventoryResponse,
+  type InventoryRestoreResponse,
+} from '@flash-sale/contracts';
 
 /** An outcome to publish, with the request id of the message that asked for it. */
 export interface OutgoingResponse {
@@ -8,7 +12,10 @@ export interface OutgoingResponse {
   requestId: string | undefined;
 }
 
-/** Publishes outcomes on `inventory-response`, keyed by product id, in one produce call. */
+/**
+ * Publishes outcomes on `inventory-response` and restore answers on `inventory-restore-response`,
+ * keyed by product id, one produce call per batch.
+ */
 @Injectable()
 export class InventoryResponsePublisher {
   constructor(private readonly kafka: KafkaClient) {}
@@ -21,6 +28,15 @@ export class InventoryResponsePublisher {
         value: response,
         requestId,
       })),
+    );
+  }
+
+  async publishRestoreAnswers(
+    answers: { answer: InventoryRestoreResponse; requestId: string | undefined }[],
+  ): Promise<void> {
+    await this.kafka.publish(
+      Topics.InventoryRestoreResponse,
+      answers.map(({ answer, requestId }) => ({ key: answer.productId, value: answer, requestId })),
     );
   }
 }

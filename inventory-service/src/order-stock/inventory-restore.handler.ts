@@ -3,7 +3,10 @@ import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from '@fl
 import { Topics, type InventoryRestore } from '@flash-sale/contracts';
 import { OrderStockService } from './order-stock.service.js';
 
-/** `inventory-restore` -> give a cancelled order's units back to the stock of record. */
+/**
+ * `inventory-restore` -> give a cancelled order's units back to the stock of record, and answer
+ * on `inventory-restore-response`.
+ */
 @ConsumesTopic(Topics.InventoryRestore)
 @Injectable()
 export class InventoryRestoreHandler implements KafkaBatchHandler<typeof Topics.InventoryRestore> {

@@ -3,6 +3,7 @@ import {
   InventoryFailureReason,
   type InventoryRequest,
   type InventoryRestore,
+  type InventoryRestoreResponse,
 } from '@flash-sale/contracts';
 import type { StockMovement } from '../stock-ledger/stock-movement.js';
 import type {
@@ -99,6 +100,7 @@ class FakeOrderStockRepository {
 
 class FakePublisher {
   readonly published: OutgoingResponse[][] = [];
+  readonly restoreAnswers: InventoryRestoreResponse[][] = [];
   failNext = false;
 
   constructor(private readonly events: string[]) {}
@@ -112,9 +114,37 @@ class FakePublisher {
     this.published.push(responses);
     return Promise.resolve();
   }
+
+  publishRestoreAnswers(answers: { answer: InventoryRestoreResponse }[]): Promise<void> {
+    this.events.push('publish-restore-answers');
+    if (this.failNext) {
+      this.failNext = false;
+      return Promise.reject(new Error('simulated Kafka outage'));
+    }
+    this.restoreAnswers.push(answers.map((a) => a.answer));
+    return Promise.resolve();
+  }
 }
 
 const NOW = new Date('2026-03-01T10:00:00.000Z');
+
+function restoreAnswer(
+  orderId: string,
+  productId: string,
+  quantity: number,
+  outcome: InventoryRestoreResponse['outcome'],
+  restoredQuantity: number,
+): InventoryRestoreResponse {
+  return {
+    schemaVersion: 1,
+    orderId,
+    productId,
+    quantity,
+    outcome,
+    restoredQuantity,
+    processedAt: NOW.toISOString(),
+  };
+}
 
 function request(productId: string, quantity: number, orderId = randomUUID()): InventoryRequest {
   return {
@@ -342,7 +372,16 @@ describe(OrderStockService.name, () => {
       const second = await service.applyRestores(asMessages([restore('SKU-1', 4, orderId)]));
 
       expect(first.restored).toEqual([orderId]);
-      expect(second).toEqual({ restored: [], ignored: [orderId], cancelledBeforeRequest: [] });
+      expect(second).toMatchObject({
+        restored: [],
+        ignored: [orderId],
+        cancelledBeforeRequest: [],
+      });
+      // Both copies are answered from the record: the repeat says RESTORED again, adds nothing.
+      expect(publisher.restoreAnswers).toEqual([
+        [restoreAnswer(orderId, 'SKU-1', 4, 'RESTORED', 4)],
+        [restoreAnswer(orderId, 'SKU-1', 4, 'RESTORED', 4)],
+      ]);
       expect(stockOf('SKU-1')).toBe(10);
       expect(repository.state.movements.map((m) => [m.kind, m.delta])).toEqual([
         ['ORDER_DEDUCTION', -4],
@@ -358,15 +397,35 @@ describe(OrderStockService.name, () => {
       repository.state.stock.set('SKU-1', 10);
       const orderId = await deducted('SKU-1', 4);
       const message = restore('SKU-1', 4, orderId);
-      await service.applyRestores(asMessages([message, message]));
+      const summary = await service.applyRestores(asMessages([message, message]));
       expect(stockOf('SKU-1')).toBe(10);
+      expect(summary.answers).toEqual([
+        restoreAnswer(orderId, 'SKU-1', 4, 'RESTORED', 4),
+        restoreAnswer(orderId, 'SKU-1', 4, 'RESTORED', 4),
+      ]);
+    });
+
+    it('answers only after the commit, and a failed answer is resent by the retried batch without restoring twice', async () => {
+      repository.state.stock.set('SKU-1', 10);
+      const orderId = await deducted('SKU-1', 4);
+      repository.events.length = 0;
+      publisher.failNext = true;
+      const message = asMessages([restore('SKU-1', 4, orderId)]);
+      await expect(service.applyRestores(message)).rejects.toThrow('simulated Kafka outage');
+      expect(repository.events).toEqual(['commit', 'publish-restore-answers']);
+      await service.applyRestores(message);
+      expect(stockOf('SKU-1')).toBe(10);
+      expect(publisher.restoreAnswers).toEqual([
+        [restoreAnswer(orderId, 'SKU-1', 4, 'RESTORED', 4)],
+      ]);
     });
 
     it('gives back the recorded quantity, whatever the restore says', async () => {
       repository.state.stock.set('SKU-1', 10);
       const orderId = await deducted('SKU-1', 4);
-      await service.applyRestores(asMessages([restore('SKU-1', 9, orderId)]));
+      const summary = await service.applyRestores(asMessages([restore('SKU-1', 9, orderId)]));
       expect(stockOf('SKU-1')).toBe(10);
+      expect(summary.answers).toEqual([restoreAnswer(orderId, 'SKU-1', 4, 'RESTORED', 4)]);
     });
 
     it('gives nothing back for a refused order', async () => {
@@ -374,6 +433,7 @@ describe(OrderStockService.name, () => {
       const orderId = await deducted('SKU-1', 5);
       const summary = await service.applyRestores(asMessages([restore('SKU-1', 5, orderId)]));
       expect(summary.ignored).toEqual([orderId]);
+      expect(summary.answers).toEqual([restoreAnswer(orderId, 'SKU-1', 5, 'NOT_DEDUCTED', 0)]);
       expect(stockOf('SKU-1')).toBe(1);
       expect(repository.state.processed.get(orderId)).toMatchObject({ restoredQuantity: 0 });
     });
@@ -382,6 +442,7 @@ describe(OrderStockService.name, () => {
       const orderId = randomUUID();
       const summary = await service.applyRestores(asMessages([restore('SKU-1', 2, orderId)]));
       expect(summary.cancelledBeforeRequest).toEqual([orderId]);
+      expect(summary.answers).toEqual([restoreAnswer(orderId, 'SKU-1', 2, 'NOT_DEDUCTED', 0)]);
       expect(repository.state.processed.get(orderId)).toMatchObject({
         outcome: OrderOutcome.Cancelled,
         restoredQuantity: 0,
@@ -394,6 +455,7 @@ describe(OrderStockService.name, () => {
       repository.state.stock.delete('SKU-1');
       const summary = await service.applyRestores(asMessages([restore('SKU-1', 2, orderId)]));
       expect(summary.ignored).toEqual([orderId]);
+      expect(summary.answers).toEqual([restoreAnswer(orderId, 'SKU-1', 2, 'PRODUCT_DELETED', 0)]);
       expect(repository.state.movements.map((m) => m.kind)).toEqual(['ORDER_DEDUCTION']);
     });
   });

@@ -1,9 +1,11 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import {
   InventoryFailureReason,
+  RestoreOutcome,
   type InventoryRequest,
   type InventoryResponse,
   type InventoryRestore,
+  type InventoryRestoreResponse,
 } from '@flash-sale/contracts';
 import { Clock } from '../clock.js';
 import { StockMovementKind, type StockMovement } from '../stock-ledger/stock-movement.js';
@@ -29,6 +31,8 @@ export interface RestoreSummary {
   ignored: string[];
   /** Orders cancelled before their request arrived: that request will deduct nothing. */
   cancelledBeforeRequest: string[];
+  /** The answers published on `inventory-restore-response`, one per message. */
+  answers: InventoryRestoreResponse[];
 }
 
 /**
@@ -117,11 +121,18 @@ export class OrderStockService {
    * so the late request deducts nothing. The Redis counter is not touched here: order-service gives
    * the units back to Redis itself when it cancels (it owns the reservation), and doing it here too
    * would count them twice.
+   *
+   * After the commit every message is answered on `inventory-restore-response` from the record
+   * (duplicates and repeats included: order-service resends a restore until it is answered, and a
+   * repeat changes nothing but is answered again). A crash between the commit and the answer is
+   * harmless: the restore comes again, finds the order restored and is answered then.
    */
   async applyRestores(messages: OrderMessage<InventoryRestore>[]): Promise<RestoreSummary> {
-    if (messages.length === 0) return { restored: [], ignored: [], cancelledBeforeRequest: [] };
+    if (messages.length === 0) {
+      return { restored: [], ignored: [], cancelledBeforeRequest: [], answers: [] };
+    }
     const now = this.clock.now();
-    return this.orders.transaction(async (tx) => {
+    const { summary, records } = await this.orders.transaction(async (tx) => {
       const restores = firstOfEachOrder(messages.map((m) => m.value));
       // Locked: a concurrent restore of the same order waits, then sees it restored.
       const known = await tx.findProcessed(
@@ -182,12 +193,32 @@ export class OrderStockService {
       await tx.markRestored(gaveBack, now, true);
       await tx.markRestored(nothingBack, now, false);
       await tx.recordMovements(movements);
+      // The records as committed, for the answers.
+      for (const t of tombstones) known.set(t.orderId, t);
+      for (const id of gaveBack) restoredNow(known, id, now, true);
+      for (const id of nothingBack) restoredNow(known, id, now, false);
       return {
-        restored: gaveBack,
-        ignored: [...alreadyHandled, ...nothingBack],
-        cancelledBeforeRequest: tombstones.map((t) => t.orderId),
+        records: known,
+        summary: {
+          restored: gaveBack,
+          ignored: [...alreadyHandled, ...nothingBack],
+          cancelledBeforeRequest: tombstones.map((t) => t.orderId),
+        },
       };
     });
+
+    // Committed: now the answers may leave, one per message.
+    const answers: InventoryRestoreResponse[] = [];
+    const outgoing: { answer: InventoryRestoreResponse; requestId: string | undefined }[] = [];
+    for (const { value: restore, requestId } of messages) {
+      const record = records.get(restore.orderId);
+      if (!record) throw new Error(`order ${restore.orderId} was neither found nor recorded`);
+      const answer = toRestoreAnswer(record);
+      answers.push(answer);
+      outgoing.push({ answer, requestId });
+    }
+    await this.publisher.publishRestoreAnswers(outgoing);
+    return { ...summary, answers };
   }
 
   /**
@@ -267,6 +298,42 @@ function toResponse(order: ProcessedOrder): InventoryResponse {
   // The table's CHECK constraint guarantees a reason on every refusal.
   if (!order.reason) throw new Error(`refused order ${order.orderId} has no recorded reason`);
   return { ...base, success: false, reason: order.reason };
+}
+
+/** Sets a record as {@link OrderStockTransaction.markRestored} just did in the database. */
+function restoredNow(
+  records: Map<string, ProcessedOrder>,
+  orderId: string,
+  at: Date,
+  gaveUnitsBack: boolean,
+): void {
+  const record = records.get(orderId);
+  if (!record) return;
+  records.set(orderId, {
+    ...record,
+    restoredAt: at,
+    restoredQuantity: gaveUnitsBack ? record.quantity : 0,
+  });
+}
+
+/** The answer to a restore, from the order's record after the restore was handled. */
+function toRestoreAnswer(order: ProcessedOrder): InventoryRestoreResponse {
+  const restoredQuantity = order.restoredQuantity ?? 0;
+  const outcome =
+    restoredQuantity > 0
+      ? RestoreOutcome.Restored
+      : order.outcome === OrderOutcome.Deducted
+        ? RestoreOutcome.ProductDeleted
+        : RestoreOutcome.NotDeducted;
+  return {
+    schemaVersion: 1,
+    orderId: order.orderId,
+    productId: order.productId,
+    quantity: order.quantity,
+    outcome,
+    restoredQuantity: outcome === RestoreOutcome.Restored ? order.quantity : 0,
+    processedAt: (order.restoredAt ?? order.processedAt).toISOString(),
+  };
 }
 
 function uniqueOrderIds(messages: OrderMessage<{ orderId: string }>[]): string[] {

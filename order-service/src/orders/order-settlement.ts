@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ReservationStore } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import type { Order } from './order.js';
 import { InventoryRequests } from './order-pipeline.ports.js';
+import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrdersRepository } from './orders.repository.js';
 
 type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'>;
@@ -22,6 +23,7 @@ export class OrderSettlement {
     private readonly stock: ReservationStore,
     private readonly soldOut: SoldOutMarks,
     private readonly inventory: InventoryRequests,
+    @Inject(ORDER_SETTINGS) private readonly settings: Pick<OrderSettings, 'republishAfterMs'>,
   ) {}
 
   /**
@@ -64,11 +66,23 @@ export class OrderSettlement {
     });
   }
 
-  /** Asks inventory-service to put cancelled orders' units back in MySQL, and marks it sent. */
+  /**
+   * Asks inventory-service to put cancelled orders' units back in MySQL, and marks it sent. Sent
+   * is not done: the restore is resent (on the schedule of unanswered requests) until
+   * inventory-service answers on `inventory-restore-response` ({@link restoresAnswered}).
+   */
   async sendRestores(orders: Pick<Order, 'id' | 'productId' | 'quantity'>[]): Promise<void> {
     if (orders.length === 0) return;
     await this.inventory.requestRestores(orders);
-    await this.orders.markRestoreSent(orders.map((o) => o.id));
+    await this.orders.markRestoreSent(
+      orders.map((o) => o.id),
+      this.settings.republishAfterMs,
+    );
+  }
+
+  /** Records restores inventory-service answered as done; returns the ids that changed now. */
+  restoresAnswered(ids: string[]): Promise<string[]> {
+    return this.orders.markRestoreDone(ids);
   }
 
   /** Forgets the reservations of confirmed orders (their units stay sold). */

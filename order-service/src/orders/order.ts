@@ -20,8 +20,11 @@ export interface Order {
   idempotencyKey: string | null;
   /** Whether the order's Redis units must go back (`DUE`) or went back (`DONE`). */
   stockRelease: 'DUE' | 'DONE' | null;
-  /** Whether inventory-service must put the units back in MySQL (`DUE`) or was asked (`SENT`). */
-  restore: 'DUE' | 'SENT' | null;
+  /**
+   * The restore of a cancelled order's units in MySQL: to send (`DUE`), sent and resent until
+   * inventory-service answers (`SENT`), answered (`DONE`: given back, or nothing to give back).
+   */
+  restore: 'DUE' | 'SENT' | 'DONE' | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -10,7 +10,9 @@ import { PendingOrdersGauge } from '../placing/pending-orders.gauge.js';
 import { SoldOutGate } from '../placing/sold-out.gate.js';
 import { InventoryAnswers } from '../settling/inventory-answers.js';
 import { InventoryResponseHandler } from '../settling/inventory-response.handler.js';
+import { InventoryRestoreResponseHandler } from '../settling/inventory-restore-response.handler.js';
 import { ReservationSweeper } from '../settling/reservation-sweeper.js';
+import { RestoreAnswers } from '../settling/restore-answers.js';
 import { StockModule } from '../stock/stock.module.js';
 import { AfterOrdersCommitted, InventoryRequests } from './order-pipeline.ports.js';
 import { OrderSettlement } from './order-settlement.js';
@@ -40,6 +42,8 @@ import { SqlOrdersRepository } from './sql-orders.repository.js';
     // settling
     InventoryAnswers,
     InventoryResponseHandler,
+    RestoreAnswers,
+    InventoryRestoreResponseHandler,
     ReservationSweeper,
     // outbox: inventory requests go over Kafka, and each committed insert batch is published
     // right after its commit (the relay republishes whatever that misses)

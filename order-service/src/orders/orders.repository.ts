@@ -80,7 +80,17 @@ export abstract class OrdersRepository {
 
   abstract markStockReleased(ids: string[]): Promise<void>;
 
-  abstract markRestoreSent(ids: string[]): Promise<void>;
+  /**
+   * Records restores as sent (unless already answered) and when to send them again if no answer
+   * comes: `resendAfterMs` doubled per attempt, at most a minute.
+   */
+  abstract markRestoreSent(ids: string[], resendAfterMs: number): Promise<void>;
+
+  /** Records restores as answered by inventory-service; returns the ids that changed now. */
+  abstract markRestoreDone(ids: string[]): Promise<string[]>;
+
+  /** The orders among `ids` that exist. */
+  abstract findByIds(ids: string[]): Promise<Order[]>;
 
   /** PENDING orders whose (re)publish is due, oldest first. */
   abstract findDueForPublish(limit: number): Promise<PendingOrder[]>;
@@ -91,6 +101,9 @@ export abstract class OrdersRepository {
   /** Orders whose Redis give-back is due and was not done within `graceMs` of the change. */
   abstract findStockReleaseDue(graceMs: number, limit: number): Promise<Order[]>;
 
-  /** Cancelled orders whose restore is due and was not sent within `graceMs` of the change. */
+  /**
+   * Cancelled orders whose restore is to be sent: due and not sent within `graceMs` of the change,
+   * or sent and not answered by their `next_restore_at`.
+   */
   abstract findRestoreDue(graceMs: number, limit: number): Promise<Order[]>;
 }

@@ -23,7 +23,7 @@ interface OrderRow {
   failure_reason: string | null;
   idempotency_key: string | null;
   stock_release: 'DUE' | 'DONE' | null;
-  restore: 'DUE' | 'SENT' | null;
+  restore: 'DUE' | 'SENT' | 'DONE' | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -228,12 +228,47 @@ export class SqlOrdersRepository extends OrdersRepository {
     );
   }
 
-  async markRestoreSent(ids: string[]): Promise<void> {
+  async markRestoreSent(ids: string[], resendAfterMs: number): Promise<void> {
     if (ids.length === 0) return;
+    // Not for DONE: the answer may come before the producer's ack is processed here.
     await this.db.query(
-      `UPDATE orders SET restore = 'SENT' WHERE id IN (${placeholders(ids.length)}) AND restore = 'DUE'`,
-      ids,
+      `UPDATE orders
+       SET restore = 'SENT',
+           next_restore_at = NOW(3) + INTERVAL LEAST(? * POW(2, LEAST(restore_attempts, 10)), 60000) * 1000 MICROSECOND,
+           restore_attempts = restore_attempts + 1
+       WHERE id IN (${placeholders(ids.length)}) AND restore IN ('DUE', 'SENT')`,
+      [resendAfterMs, ...ids],
     );
+  }
+
+  async markRestoreDone(ids: string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    return this.db.transaction(async (manager) => {
+      const rows = await manager.query<{ id: string }[]>(
+        `SELECT id FROM orders WHERE id IN (${placeholders(unique.length)})
+           AND restore IN ('DUE', 'SENT') ORDER BY id FOR UPDATE`,
+        unique,
+      );
+      const changed = rows.map((r) => r.id);
+      if (changed.length > 0) {
+        await manager.query(
+          `UPDATE orders SET restore = 'DONE' WHERE id IN (${placeholders(changed.length)})`,
+          changed,
+        );
+      }
+      return changed;
+    });
+  }
+
+  async findByIds(ids: string[]): Promise<Order[]> {
+    const unique = [...new Set(ids.filter((id) => UUID.test(id)))];
+    if (unique.length === 0) return [];
+    const rows = await this.db.query<OrderRow[]>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE id IN (${placeholders(unique.length)})`,
+      unique,
+    );
+    return rows.map(toOrder);
   }
 
   async findDueForPublish(limit: number): Promise<PendingOrder[]> {
@@ -284,13 +319,17 @@ export class SqlOrdersRepository extends OrdersRepository {
   }
 
   async findRestoreDue(graceMs: number, limit: number): Promise<Order[]> {
+    // Two index range reads on ix_orders_restore. A SENT row without next_restore_at was sent by
+    // an earlier version that never heard back: resent at once.
     const rows = await this.db.query<OrderRow[]>(
-      `SELECT ${ORDER_COLUMNS} FROM orders
-       WHERE restore = 'DUE' AND updated_at <= NOW(3) - INTERVAL ? * 1000 MICROSECOND
-       LIMIT ?`,
-      [graceMs, limit],
+      `(SELECT ${ORDER_COLUMNS} FROM orders
+         WHERE restore = 'DUE' AND updated_at <= NOW(3) - INTERVAL ? * 1000 MICROSECOND LIMIT ?)
+       UNION ALL
+       (SELECT ${ORDER_COLUMNS} FROM orders
+         WHERE restore = 'SENT' AND (next_restore_at IS NULL OR next_restore_at <= NOW(3)) LIMIT ?)`,
+      [graceMs, limit, limit],
     );
-    return rows.map(toOrder);
+    return rows.slice(0, limit).map(toOrder);
   }
 }
 

@@ -20,8 +20,9 @@ const SIDE_EFFECT_GRACE_MS = 2_000;
  * The outbox relay: the order rows are the outbox. Right after each insert batch commits, its
  * inventory requests are published ((see {@link PublishAfterCommit})). Then, periodically, whatever is
  * due according to the rows is done again: PENDING orders not answered in time are republished
- * (inventory-service is idempotent per order), and give-backs and restores that a crash or an
- * outage interrupted are finished.
+ * (inventory-service is idempotent per order), give-backs that a crash or an outage interrupted are
+ * finished, and restores are sent again until inventory-service answers them (it applies a restore
+ * once per order and answers every copy).
  */
 @Injectable()
 export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -65,9 +66,12 @@ export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationSh
       const due = await this.orders.findStockReleaseDue(SIDE_EFFECT_GRACE_MS, BATCH);
       await this.settlement.giveBack(due, { dropIdempotencyKey: false });
     });
-    await this.step('finishing restores', async () => {
+    await this.step('sending restores', async () => {
+      // Due ones a crash or an outage kept from being sent, and sent ones still unanswered.
       const due = await this.orders.findRestoreDue(SIDE_EFFECT_GRACE_MS, BATCH);
       await this.settlement.sendRestores(due);
+      const resent = due.filter((o) => o.restore === 'SENT').length;
+      if (resent > 0) this.logger.log(`resent ${resent} unanswered restore(s)`);
     });
   }
 

@@ -362,15 +362,16 @@ describe(OrdersService.name, () => {
       return { ...built, changes: () => changes };
     }
 
-    it('cancels a PENDING order: Redis units back now, MySQL restore left to the answer', async () => {
+    it('cancels a PENDING order: Redis units back now, and a restore inventory-service decides on', async () => {
       const order = storedOrder();
       const { service, settlement, changes } = cancelWith(order);
       await expect(service.cancel('7', order.id)).resolves.toMatchObject({ status: 'CANCELLED' });
       expect(changes()).toEqual([
-        { id: order.id, status: 'CANCELLED', stockReleaseDue: true, restoreDue: false },
+        { id: order.id, status: 'CANCELLED', stockReleaseDue: true, restoreDue: true },
       ]);
       expect(settlement.giveBack).toHaveBeenCalledWith([order], { dropIdempotencyKey: false });
-      expect(settlement.sendRestores).not.toHaveBeenCalled();
+      // Whether the deduction happened or not, and whatever becomes of its answer.
+      expect(settlement.sendRestores).toHaveBeenCalledWith([order]);
     });
 
     it('cancels a CONFIRMED order: Redis units back and a restore for MySQL', async () => {

@@ -177,20 +177,17 @@ export class OrdersService {
   /**
    * PENDING or CONFIRMED -> CANCELLED with one locked, conditional change. Only the call that
    * made the change gives the units back: to Redis now (once-only there too), and to MySQL
-   * through inventory-service — now if the deduction is known to have happened (CONFIRMED), or
-   * when its success answer arrives (PENDING), so a restore never overtakes its deduction.
+   * through inventory-service, also now, whether or not the deduction is known to have happened:
+   * inventory-service is the one that knows. It restores a deducted order once, answers "nothing
+   * deducted" for a refused one, and records an order it has not seen yet as cancelled, so that
+   * its late request deducts nothing. The restore is resent until inventory-service answers.
    */
   async cancel(userId: string, orderId: string): Promise<Order> {
     const [before] = await this.orders.changeLocked([orderId], ([order]) => {
       if (!order || order.userId !== userId) return [];
       if (!canTransition(order.status, OrderStatus.Cancelled)) return [];
       return [
-        {
-          id: order.id,
-          status: OrderStatus.Cancelled,
-          stockReleaseDue: true,
-          restoreDue: order.status === OrderStatus.Confirmed,
-        },
+        { id: order.id, status: OrderStatus.Cancelled, stockReleaseDue: true, restoreDue: true },
       ];
     });
     if (!before || before.userId !== userId) throw OrdersErrors.orderNotFound();
@@ -200,11 +197,9 @@ export class OrdersService {
     await this.settlement.bestEffort(`giving back cancelled order ${orderId}`, () =>
       this.settlement.giveBack([before], { dropIdempotencyKey: false }),
     );
-    if (before.status === OrderStatus.Confirmed) {
-      await this.settlement.bestEffort(`restoring cancelled order ${orderId}`, () =>
-        this.settlement.sendRestores([before]),
-      );
-    }
+    await this.settlement.bestEffort(`restoring cancelled order ${orderId}`, () =>
+      this.settlement.sendRestores([before]),
+    );
     return (await this.orders.findById(orderId)) ?? { ...before, status: OrderStatus.Cancelled };
   }
 

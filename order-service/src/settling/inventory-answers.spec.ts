@@ -1,6 +1,6 @@
 import { InventoryFailureReason, type InventoryResponse } from '@flash-sale/contracts';
 import { strictFake } from '../../test/support/strict-fake.js';
-import { decide, InventoryAnswers } from './inventory-answers.js';
+import { decide, InventoryAnswers, mismatchOf } from './inventory-answers.js';
 import type { OrderSettlement } from '../orders/order-settlement.js';
 import type { Order } from '../orders/order.js';
 import type { OrderChange, OrdersRepository } from '../orders/orders.repository.js';
@@ -76,6 +76,24 @@ describe('decide', () => {
   });
 });
 
+describe('mismatchOf', () => {
+  const stored = { id: ID, productId: 'SKU-1', quantity: 2 };
+
+  it('accepts an answer naming the order’s product and quantity', () => {
+    expect(mismatchOf(stored, { productId: 'SKU-1', quantity: 2 })).toBeUndefined();
+  });
+
+  it.each([
+    ['another quantity', { productId: 'SKU-1', quantity: 3 }],
+    ['another product', { productId: 'SKU-2', quantity: 2 }],
+    ['a product differing in case', { productId: 'sku-1', quantity: 2 }],
+  ])('refuses %s, saying what differs', (_label, incoming) => {
+    expect(mismatchOf(stored, incoming)).toBe(
+      `order ${ID} is 2 x SKU-1; the answer names ${incoming.quantity} x ${incoming.productId}`,
+    );
+  });
+});
+
 describe(InventoryAnswers.name, () => {
   function build(current: Order[]) {
     let applied: OrderChange[] = [];
@@ -123,6 +141,33 @@ describe(InventoryAnswers.name, () => {
       { dropIdempotencyKey: false },
     );
     expect(settlement.sendRestores).toHaveBeenCalledWith([current[3]]);
+  });
+
+  it('refuses an answer whose quantity or product differ from its order: it changes nothing', async () => {
+    const current = [order('PENDING', { quantity: 2 })];
+    const { answers, settlement, applied } = build(current);
+    const forged = { ...answer(true), quantity: 5 };
+    const result = await answers.apply([forged]);
+    expect(applied()).toEqual([]);
+    expect(result.confirmed).toEqual([]);
+    expect(result.mismatched).toEqual([
+      {
+        answer: forged,
+        order: current[0],
+        reason: `order ${ID} is 2 x SKU-1; the answer names 5 x SKU-1`,
+      },
+    ]);
+    expect(settlement.forgetReservations).toHaveBeenCalledWith([]);
+  });
+
+  it('applies the matching answer of an order when a forged one comes in the same batch', async () => {
+    const current = [order('PENDING')];
+    const { answers, applied } = build(current);
+    const real = answer(true);
+    const forged = { ...answer(false), productId: 'SKU-2' };
+    const result = await answers.apply([real, forged]);
+    expect(applied()).toEqual([{ id: ID, status: 'CONFIRMED' }]);
+    expect(result.mismatched.map((m) => m.answer)).toEqual([forged]);
   });
 
   it('does nothing for answers about orders it does not know', async () => {

@@ -3,7 +3,10 @@ import {
   InventoryFailureReason,
   inventoryRequestSchema,
   inventoryResponseSchema,
+  inventoryRestoreResponseSchema,
+  inventoryRestoreSchema,
   messageSchemas,
+  RestoreOutcome,
 } from './messages.js';
 import { Topics, deadLetterTopicOf } from './topics.js';
 
@@ -30,6 +33,7 @@ describe('inventoryRequestSchema', () => {
     ['a product id with a space', { productId: 'SKU 1' }],
     ['a product id of 65 characters', { productId: 'x'.repeat(65) }],
     ['an order id that is not a UUID', { orderId: 'order-1' }],
+    ['an order id in upper case', { orderId: randomUUID().toUpperCase() }],
     ['a user id that is not decimal', { userId: 'abc' }],
     ['a timestamp that is not ISO 8601', { requestedAt: 'yesterday' }],
     ['an unknown field', { extra: true }],
@@ -67,6 +71,78 @@ describe('inventoryResponseSchema', () => {
         reason: InventoryFailureReason.ProductNotFound,
       }).success,
     ).toBe(false);
+  });
+});
+
+describe('order ids', () => {
+  it('are accepted in lower case only, on every topic that carries one', () => {
+    const upper = randomUUID().toUpperCase();
+    const response = {
+      schemaVersion: 1,
+      orderId: randomUUID(),
+      productId: 'SKU-1',
+      quantity: 1,
+      success: true,
+      processedAt: new Date().toISOString(),
+    };
+    expect(inventoryResponseSchema.safeParse(response).success).toBe(true);
+    expect(inventoryResponseSchema.safeParse({ ...response, orderId: upper }).success).toBe(false);
+    const restore = {
+      schemaVersion: 1,
+      messageId: randomUUID(),
+      orderId: randomUUID(),
+      productId: 'SKU-1',
+      quantity: 1,
+      requestedAt: new Date().toISOString(),
+    };
+    const answer = {
+      schemaVersion: 1,
+      orderId: randomUUID(),
+      productId: 'SKU-1',
+      quantity: 1,
+      outcome: RestoreOutcome.Restored,
+      restoredQuantity: 1,
+      processedAt: new Date().toISOString(),
+    };
+    expect(inventoryRestoreSchema.safeParse(restore).success).toBe(true);
+    expect(inventoryRestoreSchema.safeParse({ ...restore, orderId: upper }).success).toBe(false);
+    expect(inventoryRestoreResponseSchema.safeParse(answer).success).toBe(true);
+    expect(inventoryRestoreResponseSchema.safeParse({ ...answer, orderId: upper }).success).toBe(
+      false,
+    );
+  });
+});
+
+describe('inventoryRestoreResponseSchema', () => {
+  const base = {
+    schemaVersion: 1,
+    orderId: randomUUID(),
+    productId: 'SKU-1',
+    quantity: 3,
+    processedAt: new Date().toISOString(),
+  };
+
+  it('accepts RESTORED with the quantity and the other outcomes with 0', () => {
+    for (const answer of [
+      { outcome: RestoreOutcome.Restored, restoredQuantity: 3 },
+      { outcome: RestoreOutcome.NotDeducted, restoredQuantity: 0 },
+      { outcome: RestoreOutcome.ProductDeleted, restoredQuantity: 0 },
+    ]) {
+      expect(inventoryRestoreResponseSchema.safeParse({ ...base, ...answer }).success).toBe(true);
+    }
+  });
+
+  it.each([
+    ['RESTORED with another quantity', { outcome: RestoreOutcome.Restored, restoredQuantity: 2 }],
+    [
+      'NOT_DEDUCTED giving units back',
+      { outcome: RestoreOutcome.NotDeducted, restoredQuantity: 3 },
+    ],
+    ['an unknown outcome', { outcome: 'MAYBE', restoredQuantity: 0 }],
+    ['a missing outcome', { restoredQuantity: 0 }],
+    ['an unknown field', { outcome: RestoreOutcome.NotDeducted, restoredQuantity: 0, x: 1 }],
+  ])('refuses %s', (_label, change) => {
+    expect(inventoryRestoreResponseSchema.safeParse({ ...base, ...change }).success).toBe(false);
   });
 });
 

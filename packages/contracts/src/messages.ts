@@ -62,11 +62,57 @@ export const inventoryRestoreSchema = z.strictObject({
 });
 export type InventoryRestore = z.infer<typeof inventoryRestoreSchema>;
 
+/** What inventory-service's record says about a restored order. */
+export const RestoreOutcome = {
+  /** The units are back in the stock of record (now, or by an earlier copy of this restore). */
+  Restored: 'RESTORED',
+  /**
+   * Nothing was deducted, so nothing goes back: inventory refused the order, or the restore came
+   * before the request (then the order is recorded as cancelled and a late request deducts nothing).
+   */
+  NotDeducted: 'NOT_DEDUCTED',
+  /** The units were deducted, but the product has been deleted since: nothing to give back to. */
+  ProductDeleted: 'PRODUCT_DELETED',
+} as const;
+export type RestoreOutcome = (typeof RestoreOutcome)[keyof typeof RestoreOutcome];
+
+/**
+ * `inventory-restore-response`: the restore of `orderId` is settled in the stock of record; the
+ * order-service may stop resending it. `restoredQuantity` is what went back (the recorded
+ * quantity when `RESTORED`, else 0); `productId` and `quantity` are the order's as recorded.
+ */
+export const inventoryRestoreResponseSchema = z
+  .strictObject({
+    schemaVersion,
+    orderId: orderIdSchema,
+    productId: productIdSchema,
+    quantity: quantitySchema,
+    outcome: z.enum([
+      RestoreOutcome.Restored,
+      RestoreOutcome.NotDeducted,
+      RestoreOutcome.ProductDeleted,
+    ]),
+    restoredQuantity: z.number().int().min(0).max(1_000_000),
+    processedAt: isoTimestamp,
+  })
+  .refine(
+    (m) =>
+      m.outcome === RestoreOutcome.Restored
+        ? m.restoredQuantity === m.quantity
+        : m.restoredQuantity === 0,
+    {
+      message: 'a RESTORED answer gives back the quantity, any other gives back 0',
+      path: ['restoredQuantity'],
+    },
+  );
+export type InventoryRestoreResponse = z.infer<typeof inventoryRestoreResponseSchema>;
+
 /** The schema that validates each topic's messages. */
 export const messageSchemas = {
   [Topics.InventoryRequest]: inventoryRequestSchema,
   [Topics.InventoryResponse]: inventoryResponseSchema,
   [Topics.InventoryRestore]: inventoryRestoreSchema,
+  [Topics.InventoryRestoreResponse]: inventoryRestoreResponseSchema,
 } as const satisfies Record<Topic, z.ZodType>;
 
 /** The message type of a topic. */

@@ -6,6 +6,12 @@ export const Topics = {
   InventoryResponse: 'inventory-response',
   /** order-service -> inventory-service: give a cancelled order's units back. Key: productId. */
   InventoryRestore: 'inventory-restore',
+  /**
+   * inventory-service -> order-service: a restore was applied (or there was nothing to give back),
+   * one answer per `inventory-restore`, duplicates included. The order records its restore as done
+   * only on this answer; until then order-service resends the restore. Key: productId.
+   */
+  InventoryRestoreResponse: 'inventory-restore-response',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];

@@ -139,6 +139,10 @@ describe(auditSale.name, () => {
     expect(auditSale(facts).breaches).toEqual([
       expect.objectContaining({ code: 'CANCELLED_NOT_RESTORED', transient: true }),
     ]);
+    facts.orders = facts.orders.map((o) => (o.id === 'o4' ? { ...o, restore: 'DONE' } : o));
+    expect(auditSale(facts).breaches).toContainEqual(
+      expect.objectContaining({ code: 'CANCELLED_NOT_RESTORED', transient: false }),
+    );
     facts.orders = facts.orders.map((o) => (o.id === 'o4' ? { ...o, restore: 'DUE' } : o));
     expect(auditSale(facts).breaches).toEqual([
       expect.objectContaining({ code: 'CANCELLED_NOT_RESTORED', transient: true }),

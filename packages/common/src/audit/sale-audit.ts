@@ -24,8 +24,11 @@ export interface AuditedOrder {
   createdAt: Date;
   /** `DUE` while the order's Redis units still have to go back. */
   stockRelease: 'DUE' | 'DONE' | null;
-  /** `DUE` while inventory-service still has to be told to restore the units. */
-  restore: 'DUE' | 'SENT' | null;
+  /**
+   * `DUE` while inventory-service still has to be told to restore the units, `SENT` until it
+   * answers, `DONE` once it has (restored, or nothing to give back).
+   */
+  restore: 'DUE' | 'SENT' | 'DONE' | null;
 }
 
 /** One row of `inventory_service.stock_movements` for the product. */
@@ -220,9 +223,11 @@ export function auditSale(facts: SaleFacts): SaleAudit {
     UNKNOWN_ORDER_IN_LEDGER: (ids) => `ledger rows for orders order-service never stored: ${ids}`,
   };
   for (const [code, ids] of problems) {
-    // A cancel's restore travels through Kafka: missing only for as long as it is on its way.
+    // A cancel's restore travels through Kafka: missing only for as long as it is on its way
+    // (DUE or SENT); once inventory-service answered it (DONE), a missing restore is a breach.
     const transient =
-      code === 'CANCELLED_NOT_RESTORED' && ids.every((id) => byId.get(id)?.restore !== null);
+      code === 'CANCELLED_NOT_RESTORED' &&
+      ids.every((id) => ['DUE', 'SENT'].includes(byId.get(id)?.restore ?? ''));
     breach(code, describe[code](idList(ids)), transient);
   }
 

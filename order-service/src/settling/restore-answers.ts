@@ -1,0 +1,54 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { InventoryRestoreResponse } from '@flash-sale/contracts';
+import { OrderSettlement } from '../orders/order-settlement.js';
+import { OrdersRepository } from '../orders/orders.repository.js';
+import { mismatchOf, type MismatchedAnswer } from './inventory-answers.js';
+
+/** What one batch of restore answers did (for tests and logs). */
+export interface RestoreAnswersApplied {
+  /** Orders whose restore is recorded as done now. */
+  done: string[];
+  /** Answers that do not describe their order, or name one no restore was asked for. */
+  mismatched: MismatchedAnswer<InventoryRestoreResponse>[];
+}
+
+/**
+ * Applies inventory-service's answers to restores (`inventory-restore-response`): the order's
+ * restore becomes `DONE`, and the relay stops resending it. Whatever the outcome (restored, nothing
+ * was deducted, product deleted), the stock of record is settled for that order. An answer whose
+ * product or quantity differ from the order's, or for an order that asked for no restore, changes
+ * nothing and is handed back to be dead-lettered. Answers for unknown orders and repeats are
+ * ignored.
+ */
+@Injectable()
+export class RestoreAnswers {
+  private readonly logger = new Logger(RestoreAnswers.name);
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly settlement: OrderSettlement,
+  ) {}
+
+  async apply(answers: InventoryRestoreResponse[]): Promise<RestoreAnswersApplied> {
+    const orders = new Map(
+      (await this.orders.findByIds(answers.map((a) => a.orderId))).map((o) => [o.id, o]),
+    );
+    const matching: string[] = [];
+    const mismatched: MismatchedAnswer<InventoryRestoreResponse>[] = [];
+    for (const answer of answers) {
+      const order = orders.get(answer.orderId);
+      if (!order) continue;
+      const reason =
+        mismatchOf(order, answer) ??
+        (order.restore === null
+          ? `order ${order.id} is ${order.status} and asked for no restore`
+          : undefined);
+      if (reason) mismatched.push({ answer, order, reason });
+      else matching.push(order.id);
+    }
+    const done = await this.settlement.restoresAnswered(matching);
+    for (const { reason } of mismatched) this.logger.warn(`refused a restore answer: ${reason}`);
+    if (done.length > 0) this.logger.debug(`restores answered: ${done.length}`);
+    return { done, mismatched };
+  }
+}

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { databaseOptions } from '@flash-sale/common';
+import { eventually } from '@flash-sale/common/testing';
+import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { loadOrderServiceConfig } from '../src/config.js';
 import { migrations } from '../src/database/migrations/index.js';
@@ -6,6 +9,7 @@ import { OrderStatus, type NewOrder } from '../src/orders/order.js';
 import { DuplicateOrderError } from '../src/orders/orders.repository.js';
 import { SqlOrdersRepository } from '../src/orders/sql-orders.repository.js';
 import { SqlInFlightOrders } from '../src/stock/in-flight-orders.js';
+import { ThrowawayMariaDb } from './support/throwaway-mariadb.js';
 
 /** The SQL of the orders table on the real MariaDB; each test uses its own user ids and products. */
 const config = loadOrderServiceConfig({ ...process.env });
@@ -17,17 +21,7 @@ describe('orders repository (real MariaDB)', () => {
   let nextUser = Math.floor(Math.random() * 1e9) + 1e9;
 
   beforeAll(async () => {
-    db = new DataSource({
-      type: 'mysql',
-      host: config.DB_HOST,
-      port: config.DB_PORT,
-      username: config.DB_USERNAME,
-      password: config.DB_PASSWORD,
-      database: config.DB_DATABASE,
-      timezone: 'Z',
-      migrations,
-      migrationsRun: true,
-    });
+    db = new DataSource(databaseOptions(config, { entities: [], migrations }));
     await db.initialize();
     orders = new SqlOrdersRepository(db);
     inFlight = new SqlInFlightOrders(db);
@@ -136,11 +130,25 @@ describe('orders repository (real MariaDB)', () => {
       order.id,
     );
     await orders.markStockReleased([order.id]);
-    await orders.markRestoreSent([order.id]);
+    await orders.markRestoreSent([order.id], 60_000);
     expect(await orders.findById(order.id)).toMatchObject({
       stockRelease: 'DONE',
       restore: 'SENT',
     });
+    // Sent is not done: unanswered, it is due again at next_restore_at (a minute here).
+    expect((await orders.findRestoreDue(0, 10_000)).map((o) => o.id)).not.toContain(order.id);
+    await orders.markRestoreSent([order.id], 100);
+    const resend = await eventually(async () =>
+      (await orders.findRestoreDue(0, 10_000)).find((o) => o.id === order.id),
+    );
+    expect(resend.restore).toBe('SENT');
+    // The answer: done once, never due again, and a late "sent" does not undo it.
+    expect(await orders.markRestoreDone([order.id, order.id, randomUUID()])).toEqual([order.id]);
+    expect(await orders.markRestoreDone([order.id])).toEqual([]);
+    await orders.markRestoreSent([order.id], 100);
+    expect((await orders.findById(order.id))?.restore).toBe('DONE');
+    expect((await orders.findRestoreDue(0, 10_000)).map((o) => o.id)).not.toContain(order.id);
+    expect((await orders.findByIds([order.id, randomUUID()])).map((o) => o.id)).toEqual([order.id]);
   });
 
   it('finds PENDING orders due for (re)publishing and pushes them back with backoff', async () => {
@@ -212,5 +220,126 @@ describe('orders repository (real MariaDB)', () => {
     const fresh = newOrder({ productId: product });
     await orders.insertMany([fresh]);
     expect(await inFlight.countRecentPending(10_000)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+/**
+ * The same SQL on a server whose default time zone is +05:00 (a throwaway mariadbd of this test's
+ * own): DATETIME columns hold UTC, so every connection must run in UTC for the comparisons with
+ * NOW(3) (relay, restore resends, sweeper grace, the reconciler's recent orders) to hold.
+ */
+describe('orders repository on a server whose default time zone is not UTC', () => {
+  let server: ThrowawayMariaDb;
+  let db: DataSource;
+  let orders: SqlOrdersRepository;
+  let inFlight: SqlInFlightOrders;
+
+  beforeAll(async () => {
+    server = await ThrowawayMariaDb.start(['--default-time-zone=+05:00']);
+    const admin = await mysql.createConnection(server.connection());
+    await admin.query('CREATE DATABASE order_service');
+    await admin.end();
+    db = new DataSource(
+      databaseOptions(
+        {
+          DB_HOST: '127.0.0.1',
+          DB_PORT: server.port,
+          DB_USERNAME: 'root',
+          DB_PASSWORD: '',
+          DB_DATABASE: 'order_service',
+          DB_POOL_SIZE: 4,
+        },
+        { entities: [], migrations },
+      ),
+    );
+    await db.initialize();
+    orders = new SqlOrdersRepository(db);
+    inFlight = new SqlInFlightOrders(db);
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.destroy();
+    await server?.stop();
+  }, 30_000);
+
+  function newOrder(overrides: Partial<NewOrder> = {}): NewOrder {
+    const now = new Date();
+    return {
+      id: randomUUID(),
+      userId: '42',
+      productId: 'T-tz-1',
+      quantity: 1,
+      unitPriceCents: 100,
+      totalCents: 100,
+      idempotencyKey: null,
+      requestId: null,
+      createdAt: now,
+      nextPublishAt: new Date(now.getTime() + 60_000),
+      ...overrides,
+    };
+  }
+
+  it('is really a +05:00 server: a connection of its own sees local time 5 hours ahead', async () => {
+    const plain = await mysql.createConnection(server.connection());
+    const [rows] = await plain.query<mysql.RowDataPacket[]>(
+      'SELECT @@session.time_zone AS zone, TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS ahead',
+    );
+    await plain.end();
+    expect(rows[0]).toEqual({ zone: '+05:00', ahead: 300 });
+  });
+
+  it('runs every pooled connection in UTC, the first one included', async () => {
+    // Concurrent sleeps hold the pool's connections at once, so each of the 4 answers.
+    const rows = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        db.query<{ zone: string; id: number }[]>(
+          'SELECT SLEEP(0.3) AS s, @@session.time_zone AS zone, CONNECTION_ID() AS id',
+        ),
+      ),
+    );
+    expect(new Set(rows.map(([r]) => r?.id)).size).toBe(4);
+    expect(rows.map(([r]) => r?.zone)).toEqual(['+00:00', '+00:00', '+00:00', '+00:00']);
+  });
+
+  it('republishes what is due and nothing else, and reschedules in UTC', async () => {
+    const due = newOrder({ nextPublishAt: new Date(Date.now() - 1_000) });
+    // Due in 10 minutes: compared with a +05:00 NOW(3) it would look 5 hours overdue.
+    const later = newOrder({ nextPublishAt: new Date(Date.now() + 600_000) });
+    await orders.insertMany([due, later]);
+    expect((await orders.findDueForPublish(100)).map((o) => o.id)).toEqual([due.id]);
+    await orders.reschedulePublish([due.id], 60_000);
+    expect(await orders.findDueForPublish(100)).toEqual([]);
+    const [row] = await db.query<{ next_publish_at: Date }[]>(
+      'SELECT next_publish_at FROM orders WHERE id = ?',
+      [due.id],
+    );
+    expect(Math.abs(row!.next_publish_at.getTime() - (Date.now() + 60_000))).toBeLessThan(10_000);
+  });
+
+  it('writes updated_at in UTC and keeps the grace of give-backs and the restore resend schedule', async () => {
+    const order = newOrder();
+    await orders.insertMany([order]);
+    await orders.changeLocked([order.id], () => [
+      { id: order.id, status: OrderStatus.Cancelled, stockReleaseDue: true, restoreDue: true },
+    ]);
+    const changed = await orders.findById(order.id);
+    expect(Math.abs(changed!.updatedAt.getTime() - Date.now())).toBeLessThan(10_000);
+    // Just changed: not past a minute's grace, past none.
+    expect(await orders.findStockReleaseDue(60_000, 100)).toEqual([]);
+    expect(await orders.findRestoreDue(60_000, 100)).toEqual([]);
+    expect((await orders.findRestoreDue(0, 100)).map((o) => o.id)).toEqual([order.id]);
+    await orders.markRestoreSent([order.id], 60_000);
+    expect(await orders.findRestoreDue(0, 100)).toEqual([]);
+  });
+
+  it('counts orders placed just now as recent, and an hour-old one as not', async () => {
+    await orders.insertMany([
+      newOrder({ productId: 'T-tz-2' }),
+      newOrder({ productId: 'T-tz-2', createdAt: new Date(Date.now() - 3_600_000) }),
+    ]);
+    const recentBefore = await inFlight.countRecentPending(60_000);
+    const all = await inFlight.countPending();
+    expect(all - recentBefore).toBe(1);
+    expect(await inFlight.changedRecently('T-tz-2', 60_000)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { utcSessions } from '@flash-sale/common';
 import { Redis } from 'ioredis';
 import { createPool } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
@@ -35,6 +36,8 @@ export async function runReconciliation(mode: ReconcileMode): Promise<{
     timezone: 'Z',
     connectionLimit: 2,
   });
+  // The in-flight queries compare with NOW(3): in UTC, like the service's connections.
+  utcSessions(pool.pool);
   // The in-flight queries only need `query(sql, params)`, which a mysql2 pool provides.
   const db = {
     query: async (sql: string, params?: unknown[]) => (await pool.query(sql, params))[0],

@@ -1,14 +1,51 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { MixedList } from 'typeorm';
+import type { DataSourceOptions, MixedList } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
+import { mysql2WithUtcSessions } from './utc-sessions.js';
 
 export interface DatabaseModuleOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type
   entities: MixedList<Function>;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own type
   migrations: MixedList<Function>;
+}
+
+/** The settings the database is opened with (exported so tests open it the same way). */
+export type DatabaseSettings = Pick<
+  BaseEnv,
+  'DB_HOST' | 'DB_PORT' | 'DB_USERNAME' | 'DB_PASSWORD' | 'DB_DATABASE' | 'DB_POOL_SIZE'
+>;
+
+/**
+ * TypeORM options of a service's database. Every pooled connection runs in UTC (see
+ * `utc-sessions.ts`), like the driver's conversion of Dates (`timezone: 'Z'`).
+ */
+export function databaseOptions(
+  config: DatabaseSettings,
+  options: DatabaseModuleOptions,
+): DataSourceOptions {
+  return {
+    type: 'mysql',
+    driver: mysql2WithUtcSessions,
+    host: config.DB_HOST,
+    port: config.DB_PORT,
+    username: config.DB_USERNAME,
+    password: config.DB_PASSWORD,
+    database: config.DB_DATABASE,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    timezone: 'Z',
+    charset: 'utf8mb4_unicode_ci',
+    poolSize: config.DB_POOL_SIZE,
+    // Not 'error': TypeORM would print failed queries with their parameters (password
+    // hashes, for one). Query errors reach the error filter, which logs them without.
+    logging: ['migration'],
+  };
 }
 
 /**
@@ -24,25 +61,9 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: BaseEnv) => ({
-            type: 'mysql',
-            host: config.DB_HOST,
-            port: config.DB_PORT,
-            username: config.DB_USERNAME,
-            password: config.DB_PASSWORD,
-            database: config.DB_DATABASE,
-            entities: options.entities,
-            migrations: options.migrations,
-            migrationsRun: true,
-            migrationsTransactionMode: 'each',
-            synchronize: false,
-            timezone: 'Z',
-            charset: 'utf8mb4_unicode_ci',
-            poolSize: config.DB_POOL_SIZE,
+            ...databaseOptions(config, options),
             retryAttempts: 10,
             retryDelay: 1_000,
-            // Not 'error': TypeORM would print failed queries with their parameters (password
-            // hashes, for one). Query errors reach the error filter, which logs them without.
-            logging: ['migration'],
           }),
         }),
       ],

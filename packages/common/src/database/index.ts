@@ -1,2 +1,3 @@
 export * from './database.module.js';
 export * from './duplicate-key.js';
+export * from './utc-sessions.js';

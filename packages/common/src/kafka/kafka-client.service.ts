@@ -17,7 +17,7 @@ import {
 } from '@flash-sale/contracts';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
-import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
+import { KAFKA_OPTIONS, kafkaConnectionOptions, type KafkaModuleOptions } from './kafka.options.js';
 
 /** A message to publish: the value is checked against the topic's schema before it is sent. */
 export interface OutgoingMessage<T extends Topic> {
@@ -88,14 +88,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
     @Inject(APP_CONFIG) private readonly config: BaseEnv,
   ) {
-    this.connection = {
-      clientId: options.clientId,
-      bootstrapBrokers: config.KAFKA_BROKER,
-      // Fail a single request fast; the callers own the retry policy.
-      timeout: 5_000,
-      retries: 3,
-      retryDelay: 250,
-    };
+    this.connection = kafkaConnectionOptions(config, options.clientId);
     this.producer = this.createProducer();
     this.admin = new Admin(this.connection);
   }

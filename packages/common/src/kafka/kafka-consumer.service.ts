@@ -16,7 +16,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { KafkaClient, type DeadLetter } from './kafka-client.service.js';
 import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from './kafka-handler.js';
-import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
+import { KAFKA_OPTIONS, kafkaConnectionOptions, type KafkaModuleOptions } from './kafka.options.js';
 
 type RawMessage = Message<string, string, string, string>;
 
@@ -153,9 +153,8 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
 
   private async consumeUntilStopped(): Promise<void> {
     this.consumer = new Consumer({
-      clientId: this.options.clientId,
+      ...kafkaConnectionOptions(this.config, this.options.clientId),
       groupId: this.options.groupId,
-      bootstrapBrokers: this.config.KAFKA_BROKER,
       deserializers: stringDeserializers,
       autocommit: false,
       sessionTimeout: 10_000,

@@ -1,3 +1,6 @@
+import type { BaseOptions } from '@platformatic/kafka';
+import type { BaseEnv } from '../config/env.schema.js';
+
 /** Settings of a service's Kafka wiring (see {@link KafkaModule.forRoot}). */
 export interface KafkaModuleOptions {
   /** Client id shown by the broker, usually the service name. */
@@ -23,3 +26,23 @@ export interface KafkaModuleOptions {
 }
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
+
+/**
+ * How every Kafka client of a service connects (producer, admin, consumer), from the service's
+ * configuration: the brokers, the client id and the request limits; connection-level settings
+ * such as credentials belong here too, so that each client, and the tests that build their own
+ * clients from the same configuration, get them alike.
+ */
+export function kafkaConnectionOptions(
+  config: Pick<BaseEnv, 'KAFKA_BROKER'>,
+  clientId: string,
+): BaseOptions {
+  return {
+    clientId,
+    bootstrapBrokers: config.KAFKA_BROKER,
+    // Fail a single request fast; the callers own the retry policy.
+    timeout: 5_000,
+    retries: 3,
+    retryDelay: 250,
+  };
+}

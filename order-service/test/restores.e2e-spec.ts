@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { databaseOptions, KafkaClient, KafkaConsumerService } from '@flash-sale/common';
+import { createTestApp, eventually } from '@flash-sale/common/testing';
+import { Topics } from '@flash-sale/contracts';
+import mysql from 'mysql2/promise';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module.js';
+import { loadOrderServiceConfig } from '../src/config.js';
+import { migrations } from '../src/database/migrations/index.js';
+import { SqlOrdersRepository } from '../src/orders/sql-orders.repository.js';
+import {
+  bearer,
+  infra,
+  InventoryAdmin,
+  newProductId,
+  newUserId,
+  SpawnedService,
+} from './support/stack.js';
+
+/**
+ * Every give-back confirmed: inventory-service answers each `inventory-restore` on
+ * `inventory-restore-response`, the order records its restore as done only on that answer, and the
+ * relay resends until then. Real Kafka, MariaDB and Redis; inventory-service spawned from its build.
+ *
+ * The answers that get lost here are lost for real: inventory-service deducts (or restores) before
+ * this order-service exists, and its consumer group, new, starts at the newest offset, so it never
+ * sees them. The orders live in a database of this suite's own (the topics are shared: another
+ * stack's order-service must not find these orders and settle them).
+ */
+const info = { name: 'order-service', version: 'test' };
+const ORDERS_DB = 'order_service_restores_e2e';
+jest.setTimeout(90_000);
+
+describe('restores (e2e, real stack)', () => {
+  let inventory: SpawnedService;
+  let admin: InventoryAdmin;
+  let db: DataSource;
+  let kafka: KafkaClient;
+  let app: NestFastifyApplication | undefined;
+  const user = newUserId();
+
+  /** Lost before the app starts: a deduction whose success answer nobody here reads. */
+  const lostAnswer = { id: randomUUID(), productId: newProductId('T-rs-lost'), quantity: 3 };
+  /** A restore that was applied, its answer lost: the row still says SENT. */
+  const unanswered = { id: randomUUID(), productId: newProductId('T-rs-resend'), quantity: 2 };
+
+  const config = loadOrderServiceConfig({
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    DB_DATABASE: ORDERS_DB,
+    ORDER_KAFKA_GROUP_ID: `order-service-restores-${randomUUID()}`,
+    ORDER_KAFKA_START_FROM: 'latest',
+    // Resends come quickly: 500 ms, then doubling.
+    ORDER_REPUBLISH_AFTER_MS: '500',
+    ORDER_RELAY_INTERVAL_MS: '200',
+    STOCK_RECONCILE_INTERVAL_MS: '0',
+  });
+
+  const stockOf = async (productId: string) => (await admin.get(productId)).stock;
+  const restoreOf = async (id: string) => {
+    const [row] = await db.query<{ restore: string | null; restore_attempts: number }[]>(
+      'SELECT restore, restore_attempts FROM orders WHERE id = ?',
+      [id],
+    );
+    return row;
+  };
+  const restorations = async (orderId: string) => {
+    const [row] = await db.query<{ n: string | number }[]>(
+      `SELECT COUNT(*) AS n FROM inventory_service.stock_movements
+        WHERE order_id = ? AND kind = 'ORDER_RESTORATION'`,
+      [orderId],
+    );
+    return Number(row?.n);
+  };
+
+  /**
+   * Publishes until inventory-service has acted on it (it is idempotent per order id, as with
+   * the relay): its consumer may not have joined the group when the first copy goes out.
+   */
+  async function publishUntil(publish: () => Promise<void>, done: () => Promise<boolean>) {
+    await eventually(
+      async () => {
+        if (await done()) return true;
+        await publish();
+        return undefined;
+      },
+      45_000,
+      1_000,
+    );
+  }
+
+  beforeAll(async () => {
+    const server = await mysql.createConnection({
+      host: infra.DB_HOST,
+      port: infra.DB_PORT,
+      user: infra.DB_USERNAME,
+      password: infra.DB_PASSWORD,
+    });
+    await server.query(`CREATE DATABASE IF NOT EXISTS ${ORDERS_DB}`);
+    await server.end();
+    db = new DataSource(databaseOptions(config, { entities: [], migrations }));
+    await db.initialize();
+    const orders = new SqlOrdersRepository(db);
+
+    inventory = await SpawnedService.start('inventory-service', {
+      INVENTORY_KAFKA_GROUP_ID: `inventory-restores-${randomUUID()}`,
+      INVENTORY_KAFKA_START_FROM: 'latest',
+    });
+    admin = new InventoryAdmin(inventory.url);
+    kafka = new KafkaClient({ clientId: 'restores-e2e', groupId: 'unused', topics: [] }, infra);
+    const deduct = (o: typeof lostAnswer) =>
+      kafka.publish(Topics.InventoryRequest, [
+        {
+          key: o.productId,
+          value: {
+            schemaVersion: 1,
+            messageId: randomUUID(),
+            orderId: o.id,
+            userId: String(user),
+            productId: o.productId,
+            quantity: o.quantity,
+            requestedAt: new Date().toISOString(),
+          },
+        },
+      ]);
+
+    for (const o of [lostAnswer, unanswered]) {
+      await admin.create({ productId: o.productId, stock: 10 });
+      // Stored as the hot path stores it; not due for republishing for an hour.
+      const now = new Date();
+      await orders.insertMany([
+        {
+          id: o.id,
+          userId: String(user),
+          productId: o.productId,
+          quantity: o.quantity,
+          unitPriceCents: 100,
+          totalCents: 100 * o.quantity,
+          idempotencyKey: null,
+          requestId: null,
+          createdAt: now,
+          nextPublishAt: new Date(now.getTime() + 3_600_000),
+        },
+      ]);
+      await publishUntil(
+        () => deduct(o),
+        async () => (await stockOf(o.productId)) === 10 - o.quantity,
+      );
+    }
+
+    // `unanswered` was cancelled, its restore sent and applied, and the answer lost.
+    await db.query(
+      `UPDATE orders SET status = 'CANCELLED', stock_release = 'DONE', restore = 'SENT',
+         restore_attempts = 1, next_restore_at = NOW(3) WHERE id = ?`,
+      [unanswered.id],
+    );
+    await publishUntil(
+      () =>
+        kafka.publish(Topics.InventoryRestore, [
+          {
+            key: unanswered.productId,
+            value: {
+              schemaVersion: 1,
+              messageId: randomUUID(),
+              orderId: unanswered.id,
+              productId: unanswered.productId,
+              quantity: unanswered.quantity,
+              requestedAt: new Date().toISOString(),
+            },
+          },
+        ]),
+      async () => (await stockOf(unanswered.productId)) === 10,
+    );
+
+    app = await createTestApp(AppModule.register(config, info), config, info);
+    await app.get(KafkaConsumerService).whenConsuming();
+  }, 180_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await kafka?.onApplicationShutdown();
+    await inventory?.stop();
+    await db?.destroy();
+  });
+
+  const http = () => request(app!.getHttpServer());
+
+  it('resends a restore whose answer was lost until inventory-service answers; stock goes back once', async () => {
+    const done = await eventually(
+      async () => {
+        const row = await restoreOf(unanswered.id);
+        return row?.restore === 'DONE' ? row : undefined;
+      },
+      45_000,
+      200,
+    );
+    // Sent once before this service started, resent at least once since.
+    expect(done.restore_attempts).toBeGreaterThanOrEqual(2);
+    // Applied twice (or more), added once.
+    expect(await stockOf(unanswered.productId)).toBe(10);
+    expect(await restorations(unanswered.id)).toBe(1);
+  });
+
+  it('restores an order cancelled while PENDING whose success answer was lost', async () => {
+    expect((await restoreOf(lostAnswer.id))?.restore).toBeNull();
+    const cancel = await http()
+      .put(`/api/orders/${lostAnswer.id}/cancel`)
+      .set('authorization', bearer(user));
+    expect(cancel.status).toBe(200);
+    expect(cancel.body).toMatchObject({ id: lostAnswer.id, status: 'CANCELLED' });
+    await eventually(
+      async () => ((await restoreOf(lostAnswer.id))?.restore === 'DONE' ? true : undefined),
+      45_000,
+      200,
+    );
+    expect(await stockOf(lostAnswer.productId)).toBe(10);
+    expect(await restorations(lostAnswer.id)).toBe(1);
+  });
+
+  it('cancels a confirmed order: its restore is SENT, then DONE on the answer, stock back once', async () => {
+    const productId = newProductId('T-rs-live');
+    await admin.create({ productId, stock: 10 });
+    const placed = await http()
+      .post('/api/orders')
+      .set('authorization', bearer(user))
+      .send({ productId, quantity: 4 })
+      .expect(201);
+    const id = placed.body.id as string;
+    await eventually(async () => {
+      const res = await http().get(`/api/orders/${id}`).set('authorization', bearer(user));
+      return res.body.status === 'CONFIRMED' ? true : undefined;
+    }, 30_000);
+    await http().put(`/api/orders/${id}/cancel`).set('authorization', bearer(user)).expect(200);
+    await eventually(
+      async () => ((await restoreOf(id))?.restore === 'DONE' ? true : undefined),
+      45_000,
+      200,
+    );
+    expect(await stockOf(productId)).toBe(10);
+    expect(await restorations(id)).toBe(1);
+  });
+});

@@ -9,6 +9,7 @@ import {
   Topics,
   type InventoryRequest,
   type InventoryResponse,
+  type InventoryRestoreResponse,
 } from '@flash-sale/contracts';
 import { Clock } from '../src/clock.js';
 import type { InventoryResponsePublisher } from '../src/order-stock/inventory-response.publisher.js';
@@ -39,6 +40,7 @@ describe('inventory-service order stock over Kafka (integration)', () => {
   let db: DatabaseProbe;
   let responses: TopicRecorder;
   let deadLetters: TopicRecorder;
+  let restoreAnswers: TopicRecorder;
   const touched = new Set<string>();
 
   async function createProduct(stock: number): Promise<string> {
@@ -81,6 +83,7 @@ describe('inventory-service order stock over Kafka (integration)', () => {
     db = new DatabaseProbe(app);
     responses = await TopicRecorder.start(Topics.InventoryResponse, brokers);
     deadLetters = await TopicRecorder.start(deadLetterTopicOf(Topics.InventoryRequest), brokers);
+    restoreAnswers = await TopicRecorder.start(Topics.InventoryRestoreResponse, brokers);
     // The consumer fixes its start offsets shortly after joining: probe until it answers.
     await eventually(
       async () => {
@@ -95,7 +98,12 @@ describe('inventory-service order stock over Kafka (integration)', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.allSettled([responses?.close(), deadLetters?.close(), kafka?.close()]);
+    await Promise.allSettled([
+      responses?.close(),
+      deadLetters?.close(),
+      restoreAnswers?.close(),
+      kafka?.close(),
+    ]);
     if (app) await removeTestProducts(app, touched);
     await app?.close();
   });
@@ -298,7 +306,7 @@ describe('inventory-service order stock over Kafka (integration)', () => {
       ]);
     }
 
-    /** Waits until the restore consumer has handled this order (it answers nothing on Kafka). */
+    /** Waits until the restore consumer has handled this order. */
     async function restoreHandled(orderId: string) {
       return eventually(async () => {
         const row = await db.processedOrder(orderId);
@@ -321,6 +329,15 @@ describe('inventory-service order stock over Kafka (integration)', () => {
       const sentinel = randomUUID();
       await publishRestore(productId, 1, sentinel);
       await restoreHandled(sentinel);
+      // Every copy is answered from the record, after the commit: both say RESTORED, 3 units.
+      const answered = await restoreAnswers.waitFor(
+        2,
+        (a: InventoryRestoreResponse) => a.orderId === request.orderId,
+      );
+      expect(answered).toEqual([
+        expect.objectContaining({ outcome: 'RESTORED', quantity: 3, restoredQuantity: 3 }),
+        expect.objectContaining({ outcome: 'RESTORED', quantity: 3, restoredQuantity: 3 }),
+      ]);
 
       expect(await db.stockOf(productId)).toBe(10);
       expect(
@@ -344,6 +361,11 @@ describe('inventory-service order stock over Kafka (integration)', () => {
       await publishRestore(productId, 5, request.orderId);
       expect(await restoreHandled(request.orderId)).toMatchObject({ restored_quantity: 0 });
       expect(await db.stockOf(productId)).toBe(1);
+      const [answer] = await restoreAnswers.waitFor(
+        1,
+        (a: InventoryRestoreResponse) => a.orderId === request.orderId,
+      );
+      expect(answer).toMatchObject({ outcome: 'NOT_DEDUCTED', restoredQuantity: 0 });
     }, 60_000);
 
     it('makes a request that arrives after its restore deduct nothing and answer nothing', async () => {
@@ -351,6 +373,11 @@ describe('inventory-service order stock over Kafka (integration)', () => {
       const cancelled = inventoryRequest(productId, 2);
       await publishRestore(productId, 2, cancelled.orderId);
       expect(await restoreHandled(cancelled.orderId)).toMatchObject({ outcome: 'CANCELLED' });
+      const [answer] = await restoreAnswers.waitFor(
+        1,
+        (a: InventoryRestoreResponse) => a.orderId === cancelled.orderId,
+      );
+      expect(answer).toMatchObject({ outcome: 'NOT_DEDUCTED', productId, quantity: 2 });
 
       const later = inventoryRequest(productId, 1);
       await publishRequests([cancelled]);

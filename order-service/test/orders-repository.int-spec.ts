@@ -313,7 +313,7 @@ describe('orders repository on a server whose default time zone is not UTC', () 
       'SELECT next_publish_at FROM orders WHERE id = ?',
       [due.id],
     );
-    expect(Math.abs(row!.next_publish_at.getTime() - (Date.now() + 60_000))).toBeLessThan(10_000);
+    expect(Math.abs(row.next_publish_at.getTime() - (Date.now() + 60_000))).toBeLessThan(10_000);
   });
 
   it('writes updated_at in UTC and keeps the grace of give-backs and the restore resend schedule', async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run chaos [-- --seed N --profile full|short --out DIR]`: the seeded chaos run (see README).
-// Prints the report and writes chaos-<profile>-<seed>.json and .md to DIR (default .cache/chaos).
+// `npm run chaos [-- --seed N --profile full|short --out DIR --name NAME]`: the seeded chaos run
+// (see README). Prints the report and writes NAME.json and NAME.md (default chaos-<profile>-<seed>)
+// to DIR (default .cache/chaos).
 // Exits 1 when a safety check fails; with CHAOS_ASSERT_LIVENESS=1 also when a liveness target
 // is missed.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: process.env.CHAOS_SEED ?? '12' },
     profile: { type: 'string', default: 'full' },
     out: { type: 'string', default: join(ROOT, '.cache', 'chaos') },
+    name: { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -28,7 +30,7 @@ const log = (m) =>
 const result = await runChaos({ seed, profile: values.profile, root: ROOT, log });
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
-const base = join(out, `chaos-${result.profile}-${seed}`);
+const base = join(out, values.name ?? `chaos-${result.profile}-${seed}`);
 const command = `npm run chaos -- --seed ${seed} --profile ${result.profile}`;
 writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
 writeFileSync(`${base}.md`, renderMarkdown(result, command));

@@ -76,15 +76,19 @@ export class ChaosRedis {
     return { takenAt: Date.now(), entries };
   }
 
-  /** FLUSHALL, then RESTORE every key of `snapshot`: Redis as it was when it was taken. */
+  /**
+   * FLUSHALL, then RESTORE every key of `snapshot`, in one MULTI/EXEC: clients see Redis jump from
+   * now to the old state at once, as after a restart from an older RDB/AOF or a failover to a
+   * lagging replica (never a half-restored keyspace).
+   */
   async restore(snapshot) {
-    await this.client.flushall();
-    for (let i = 0; i < snapshot.entries.length; i += 500) {
-      const pipe = this.client.pipeline();
-      for (const e of snapshot.entries.slice(i, i + 500))
-        pipe.restore(e.key, e.ttl, e.dump, 'REPLACE');
-      await pipe.exec();
-    }
+    const tx = this.client.multi();
+    tx.flushall();
+    for (const e of snapshot.entries) tx.restore(e.key, e.ttl, e.dump, 'REPLACE');
+    const results = await tx.exec();
+    const failed = (results ?? []).filter(([error]) => error);
+    if (!results || failed.length > 0)
+      throw new Error(`restoring the snapshot failed: ${failed[0]?.[0]?.message ?? 'aborted'}`);
   }
 
   async stop() {

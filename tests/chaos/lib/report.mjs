@@ -66,7 +66,7 @@ export function renderMarkdown(result, command) {
     `# Chaos run: seed ${result.seed}, profile \`${result.profile}\``,
     '',
     `Command: \`${command}\`  `,
-    `Node ${result.node}, started ${result.startedAt}, ${result.durationS.toFixed(0)} s in all, ${result.clients.buyers} buyers.`,
+    `Node ${result.node}, started ${result.startedAt}, ${result.durationS.toFixed(0)} s in all, ${result.clients.buyers} buyers; ${result.machine.cores} cores, load average ${result.machine.loadAverageAtStart.join(' / ')} at the start and ${result.machine.loadAverageAtEnd.join(' / ')} at the end (the machine is shared)${result.extraEnv ? `; CHAOS_EXTRA_ENV=\`${result.extraEnv}\`` : ''}.`,
     '',
     `**Safety: ${result.safetyOk ? 'PASS' : 'FAIL'}. Liveness targets: ${result.livenessOk ? 'all PASS' : 'some MISS'}.**`,
     '',

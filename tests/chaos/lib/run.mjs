@@ -2,6 +2,7 @@
 // steady load, the seeded faults one after the other, the heal, then the checks. Every process it
 // starts is killed at the end, also when it fails.
 import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
@@ -74,6 +75,7 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
   const logDir = join(runDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const startedAt = new Date();
+  const loadAtStart = loadavg().map((l) => +l.toFixed(2));
   log(
     `plan (seed ${seed}, ${profileName}): ${plan.map((s) => s.kind).join(', ')}; logs in ${logDir}`,
   );
@@ -284,6 +286,12 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
       profile: profileName,
       startedAt: startedAt.toISOString(),
       node: process.version,
+      machine: {
+        cores: cpus().length,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadavg().map((l) => +l.toFixed(2)),
+      },
+      extraEnv: process.env.CHAOS_EXTRA_ENV ?? '',
       plan,
       timeline,
       heal,

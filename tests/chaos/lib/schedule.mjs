@@ -56,8 +56,8 @@ export const PROFILES = {
     scarceShare: 0.1,
     cancelShare: 0.05,
     snapshotAtS: 2,
-    warmupS: 5,
-    gapS: [4, 6],
+    warmupS: 4,
+    gapS: [3, 5],
     downS: [1, 2],
     kafkaPauseS: [6, 9],
     faults: [

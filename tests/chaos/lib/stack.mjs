@@ -173,6 +173,21 @@ export class ServiceInstance {
   }
 }
 
+/**
+ * `CHAOS_EXTRA_ENV="ORDER_MAX_PENDING=1000 STOCK_REPAIR_QUIET_MS=5000"`: more settings for every
+ * instance (each service ignores the ones it does not know), e.g. to run the schedule against a
+ * tighter bound than the defaults.
+ */
+export function extraEnv(text = '') {
+  const out = {};
+  for (const pair of text.split(/\s+/).filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`CHAOS_EXTRA_ENV: "${pair}" is not NAME=value`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
+
 /** The five instances, wired to the chaos Redis/Kafka and databases. */
 export function buildStack({ root, logDir, ports, redisPort, kafkaBroker }) {
   const [userPort, orderA, orderB, invA, invB] = ports;
@@ -191,6 +206,7 @@ export function buildStack({ root, logDir, ports, redisPort, kafkaBroker }) {
     USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
   };
   delete base.REDIS_PASSWORD;
+  Object.assign(base, extraEnv(process.env.CHAOS_EXTRA_ENV));
   const make = (name, kind, port, extra) =>
     new ServiceInstance({
       name,

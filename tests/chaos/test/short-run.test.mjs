@@ -31,7 +31,7 @@ describe(`short chaos run (seed ${SEED})`, () => {
     );
     process.stderr.write(renderText(result));
     expect(result.timeline.steps).toHaveLength(result.plan.length);
-  }, 300_000);
+  }, 420_000); // ~3 min here; bounded generously for a loaded 2-core machine
 
   test('safety: every check holds', () => {
     expect(result).toBeDefined();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KAFKA_SASL_MECHANISMS } from '../kafka/kafka-credentials.js';
 
 /**
  * A JWT secret that only a development machine may use. Production refuses it (and any secret
@@ -76,6 +77,14 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       REDIS_PASSWORD: z.string().optional(),
       KAFKA_BROKER: brokerList.default(['127.0.0.1:9092']),
       KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+      /**
+       * SASL login to Kafka (see kafka/kafka-credentials.ts): unset, a development machine uses
+       * the development broker's user of the service's name; production requires them, unless
+       * KAFKA_SASL_MECHANISM=none (a broker without authentication).
+       */
+      KAFKA_SASL_MECHANISM: z.enum(KAFKA_SASL_MECHANISMS).default('SCRAM-SHA-512'),
+      KAFKA_SASL_USERNAME: z.string().trim().min(1, 'must not be empty').optional(),
+      KAFKA_SASL_PASSWORD: z.string().min(1, 'must not be empty').optional(),
       JWT_SECRET: z
         .string()
         .min(32, 'must be at least 32 characters')
@@ -85,7 +94,30 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       ...(extra ?? ({} as Extra)),
     })
     .superRefine((parsed, ctx) => {
-      const env = parsed as { NODE_ENV: string; JWT_SECRET: string };
+      const env = parsed as {
+        NODE_ENV: string;
+        JWT_SECRET: string;
+        KAFKA_SASL_MECHANISM: string;
+        KAFKA_SASL_USERNAME?: string;
+        KAFKA_SASL_PASSWORD?: string;
+      };
+      if (env.KAFKA_SASL_MECHANISM !== 'none') {
+        if (env.KAFKA_SASL_USERNAME && !env.KAFKA_SASL_PASSWORD) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['KAFKA_SASL_PASSWORD'],
+            message: 'must be set with KAFKA_SASL_USERNAME',
+          });
+        }
+        if (env.NODE_ENV === 'production' && !env.KAFKA_SASL_USERNAME) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['KAFKA_SASL_USERNAME'],
+            message:
+              'must be set (with KAFKA_SASL_PASSWORD) when NODE_ENV=production; KAFKA_SASL_MECHANISM=none for a broker without authentication',
+          });
+        }
+      }
       if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
         ctx.addIssue({
           code: 'custom',

@@ -17,6 +17,7 @@ import {
 } from '@flash-sale/contracts';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
+import { kafkaSasl } from './kafka-credentials.js';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
 
 /** A message to publish: the value is checked against the topic's schema before it is sent. */
@@ -91,6 +92,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     this.connection = {
       clientId: options.clientId,
       bootstrapBrokers: config.KAFKA_BROKER,
+      sasl: kafkaSasl(config, options.clientId),
       // Fail a single request fast; the callers own the retry policy.
       timeout: 5_000,
       retries: 3,

@@ -15,6 +15,7 @@ import type { BaseEnv } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
 import { KafkaClient, type DeadLetter } from './kafka-client.service.js';
+import { kafkaSasl } from './kafka-credentials.js';
 import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from './kafka-handler.js';
 import { KAFKA_OPTIONS, type KafkaModuleOptions } from './kafka.options.js';
 
@@ -156,6 +157,7 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
       clientId: this.options.clientId,
       groupId: this.options.groupId,
       bootstrapBrokers: this.config.KAFKA_BROKER,
+      sasl: kafkaSasl(this.config, this.options.clientId),
       deserializers: stringDeserializers,
       autocommit: false,
       sessionTimeout: 10_000,

@@ -106,26 +106,35 @@ async function expectReadRefused(user: Principal, topic: string): Promise<void> 
   expect(apiCodesOf(error)).toContain(TOPIC_AUTHORIZATION_FAILED);
 }
 
+/**
+ * Fails, with what to do, when the broker answers a client without credentials (a PLAINTEXT
+ * broker), before anything could be produced to it.
+ */
+async function expectSecuredBroker(): Promise<void> {
+  const admin = new Admin({ ...base, retries: 0 });
+  closers.push(() => admin.close());
+  let plaintext = false;
+  try {
+    await admin.metadata({ topics: [] });
+    plaintext = true;
+  } catch {
+    // expected: the SASL listener drops a connection that does not authenticate first
+  }
+  if (plaintext) {
+    throw new Error(
+      `The Kafka broker at ${BROKERS.join(',')} answers clients without credentials: it is not secured. ` +
+        'Start it with scripts/infra.sh up (which restarts a broker it started before SASL), or point KAFKA_BROKER at a secured one.',
+    );
+  }
+}
+
 describe('Kafka credentials and ACLs', () => {
   it('is a secured broker: a client without credentials gets no answer at all', async () => {
-    const admin = new Admin({ ...base, retries: 0 });
-    closers.push(() => admin.close());
-    let plaintext = false;
-    try {
-      await admin.metadata({ topics: [] });
-      plaintext = true;
-    } catch {
-      // expected: the SASL listener drops a connection that does not authenticate first
-    }
-    if (plaintext) {
-      throw new Error(
-        `The Kafka broker at ${BROKERS.join(',')} answers clients without credentials: it is not secured. ` +
-          'Start it with scripts/infra.sh up (which restarts a broker it started before SASL), or point KAFKA_BROKER at a secured one.',
-      );
-    }
+    await expectSecuredBroker();
   });
 
   it('a client without credentials cannot produce to inventory-request', async () => {
+    await expectSecuredBroker();
     const error = await failureOf(
       () =>
         producer(undefined).send({ messages: [{ topic: 'inventory-request', ...forged() }] }),

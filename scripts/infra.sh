@@ -268,24 +268,38 @@ format_storage() {
 }
 
 # Applies infra/kafka/acls.conf with kafka-tools' AclCommand as the super user, once per version of
-# that file (adding an ACL that exists is a no-op, so a rerun after a failure is safe).
+# that file (adding an ACL that exists is a no-op, so a rerun after a failure is safe). One JVM per
+# rule, all at once: each spends most of its time starting up and waiting on the broker.
 apply_acls() {
   local want; want="$(sha256sum "$KAFKA_ACLS" | cut -d' ' -f1)"
   [[ -f "$KAFKA_ACLS_MARK" && "$(cat "$KAFKA_ACLS_MARK")" == "$want" ]] && return 0
-  local java t0=$SECONDS count=0 principal ops kind pattern names args op name out
+  local java t0=$SECONDS count=0 failed=0 principal ops kind pattern names args op name pid
+  local out_dir="$KAFKA_DIR/acls.out" pids=()
   java="$(java_bin)"
+  rm -rf "$out_dir"; mkdir -p "$out_dir"
   log "Granting the services' Kafka ACLs (infra/kafka/acls.conf)"
   while read -r principal ops kind pattern names; do
     [[ -z "$principal" || "$principal" == \#* ]] && continue
+    count=$((count + 1))
     args=(--bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --command-config "$KAFKA_ADMIN_CONFIG" --add
       --allow-principal "User:$principal" --resource-pattern-type "$pattern")
     for op in ${ops//,/ }; do args+=(--operation "$op"); done
     for name in ${names//,/ }; do args+=("--$kind" "$name"); done
-    out="$("$java" -Xmx128m "-Dlog4j2.configurationFile=$KAFKA_LOG4J" -Dkafka.logs.dir="$KAFKA_LOG_DIR" \
-      -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.AclCommand "${args[@]}" 2>&1)" \
-      || die "AclCommand failed for User:$principal $ops $kind $names: $out"
-    count=$((count + 1))
+    echo "User:$principal $ops $kind $names" >"$out_dir/$count"
+    "$java" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+      "-Dlog4j2.configurationFile=$KAFKA_LOG4J" -Dkafka.logs.dir="$KAFKA_LOG_DIR" \
+      -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.AclCommand "${args[@]}" >>"$out_dir/$count" 2>&1 &
+    pids+=("$!:$count")
   done <"$KAFKA_ACLS"
+  for pid in "${pids[@]}"; do
+    if ! wait "${pid%%:*}"; then
+      failed=1
+      log "AclCommand failed for $(head -n1 "$out_dir/${pid##*:}"):"
+      tail -n 20 "$out_dir/${pid##*:}" >&2
+    fi
+  done
+  (( failed )) && die "could not grant the Kafka ACLs (outputs in $out_dir)"
+  rm -rf "$out_dir"
   echo "$want" >"$KAFKA_ACLS_MARK"
   log "Kafka ACLs granted ($count rules, $((SECONDS - t0))s)"
 }

@@ -6,7 +6,8 @@
 # Usage: scripts/infra.sh up | down [--purge] | status | logs [-f]
 #
 # Environment (same names the services read):
-#   DB_HOST=127.0.0.1 DB_PORT=3306 DB_USERNAME=root DB_PASSWORD=
+#   DB_HOST=127.0.0.1 DB_PORT=3306 DB_USERNAME=root DB_PASSWORD=  (an account that may create
+#     databases and users: infra.sh's own login, not the services')
 #   REDIS_HOST=127.0.0.1 REDIS_PORT=6379 [REDIS_PASSWORD]
 #   KAFKA_BROKER=127.0.0.1:9092 (first entry used if a list is given)  KAFKA_CONTROLLER_PORT=9093
 #   Kafka SCRAM-SHA-512 passwords (defaults: the public development ones, see infra/kafka/README.md):
@@ -101,7 +102,11 @@ db_up() {
       -u "$DB_USERNAME" --connect-timeout=5 <"$ROOT/infra/mysql/init.sql" 2>&1)"; then
     die "could not create the databases as '$DB_USERNAME'@$DB_HOST:$DB_PORT: $out"
   fi
-  log "MariaDB   up   $DB_HOST:$DB_PORT (user_service, order_service, inventory_service)"
+  if ! out="$(bash "$ROOT/infra/mysql/users.sh" | MYSQL_PWD="$DB_PASSWORD" "$(mysql_bin)" --protocol=TCP \
+      -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USERNAME" --connect-timeout=5 2>&1)"; then
+    die "could not create the services' MySQL users as '$DB_USERNAME'@$DB_HOST:$DB_PORT: $out"
+  fi
+  log "MariaDB   up   $DB_HOST:$DB_PORT (user_service, order_service, inventory_service, each with its own user)"
 }
 
 # ---------------------------------------------------------------- Redis

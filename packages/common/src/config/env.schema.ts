@@ -68,8 +68,12 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       BODY_LIMIT: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
       DB_HOST: nonEmpty('127.0.0.1'),
       DB_PORT: port(3306),
-      DB_USERNAME: nonEmpty('root'),
-      DB_PASSWORD: z.string().default(''),
+      /**
+       * The service's own MySQL user, with rights on its own database only (infra/mysql/users.sh);
+       * the defaults are that user's development login, as scripts/infra.sh creates it.
+       */
+      DB_USERNAME: nonEmpty(defaults.database),
+      DB_PASSWORD: z.string().default(`${defaults.database}-dev-password`),
       DB_DATABASE: nonEmpty(defaults.database),
       DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
       REDIS_HOST: nonEmpty('127.0.0.1'),

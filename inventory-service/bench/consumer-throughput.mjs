@@ -201,7 +201,11 @@ async function backlogDrain() {
   await producer.close();
 
   // The group starts where the topic ended before our requests: they are its backlog.
-  const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: brokers, sasl: toolKafkaSasl(brokers) });
+  const admin = new Admin({
+    clientId: 'bench-admin',
+    bootstrapBrokers: brokers,
+    sasl: toolKafkaSasl(brokers),
+  });
   await admin.alterConsumerGroupOffsets({
     groupId,
     topics: [{ name: Topics.InventoryRequest, partitionOffsets: start }],

@@ -31,7 +31,12 @@ function passwordOf(user: Principal): string {
   return process.env[variable] ?? devKafkaPassword(user);
 }
 
-const base = { clientId: 'security-kafka-e2e', bootstrapBrokers: BROKERS, timeout: 5_000, retries: 1 };
+const base = {
+  clientId: 'security-kafka-e2e',
+  bootstrapBrokers: BROKERS,
+  timeout: 5_000,
+  retries: 1,
+};
 const closers: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
@@ -136,8 +141,7 @@ describe('Kafka credentials and ACLs', () => {
   it('a client without credentials cannot produce to inventory-request', async () => {
     await expectSecuredBroker();
     const error = await failureOf(
-      () =>
-        producer(undefined).send({ messages: [{ topic: 'inventory-request', ...forged() }] }),
+      () => producer(undefined).send({ messages: [{ topic: 'inventory-request', ...forged() }] }),
       'an unauthenticated produce to inventory-request',
     );
     expect(error).toBeInstanceOf(Error);

@@ -99,7 +99,7 @@ describe(loadConfig.name, () => {
     expect(loadConfig(schema, { env: {} }).KAFKA_SASL_USERNAME).toBeUndefined();
   });
 
-  it('defaults to the service\'s own MySQL user with its development password', () => {
+  it("defaults to the service's own MySQL user with its development password", () => {
     const config = loadConfig(schema, { env: {} });
     expect(config.DB_USERNAME).toBe(config.DB_DATABASE);
     expect(config.DB_PASSWORD).toBe(`${config.DB_DATABASE}-dev-password`);

@@ -89,6 +89,12 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       KAFKA_SASL_MECHANISM: z.enum(KAFKA_SASL_MECHANISMS).default('SCRAM-SHA-512'),
       KAFKA_SASL_USERNAME: z.string().trim().min(1, 'must not be empty').optional(),
       KAFKA_SASL_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+      /** host:port of the development broker when infra.sh runs it elsewhere than 127.0.0.1:9092. */
+      KAFKA_DEV_BROKER: z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+        .optional(),
       JWT_SECRET: z
         .string()
         .min(32, 'must be at least 32 characters')

@@ -38,6 +38,12 @@ describe(kafkaSasl.name, () => {
     expect(
       kafkaSasl({ KAFKA_BROKER: ['127.0.0.1:9092', 'other:9092'] }, 'order-service'),
     ).toBeUndefined();
+    // infra.sh's broker elsewhere (KAFKA_BROKER=127.0.0.1:19392 for it): named by KAFKA_DEV_BROKER.
+    const moved = { KAFKA_BROKER: ['127.0.0.1:19392'], KAFKA_DEV_BROKER: '127.0.0.1:19392' };
+    expect(kafkaSasl(moved, 'order-service')?.username).toBe('order-service');
+    expect(
+      toolKafkaSasl(['127.0.0.1:19392'], { KAFKA_DEV_BROKER: '127.0.0.1:19392' })?.username,
+    ).toBe('admin');
   });
 
   it('has no development fallback in production, and none at all with mechanism none', () => {

@@ -6,7 +6,7 @@ import type { SASLOptions } from '@platformatic/kafka';
  * - `KAFKA_SASL_USERNAME` / `KAFKA_SASL_PASSWORD` (and `KAFKA_SASL_MECHANISM`, default
  *   SCRAM-SHA-512) when set;
  * - otherwise, outside production and only for the development broker that `scripts/infra.sh`
- *   and docker-compose.dev.yml run at 127.0.0.1:9092, that broker's development user of the same
+ *   runs at 127.0.0.1:9092 (or KAFKA_DEV_BROKER), that broker's development user of the same
  *   name (its password is public, like the development JWT secret: the broker listens on
  *   127.0.0.1 only);
  * - otherwise none: the client connects without SASL (a throwaway PLAINTEXT broker in a test).
@@ -34,14 +34,20 @@ export function devKafkaPassword(user: string): string {
 export interface KafkaCredentialsEnv {
   NODE_ENV?: string;
   KAFKA_BROKER: readonly string[];
+  /**
+   * Where the development broker runs when not at 127.0.0.1:9092 (infra.sh started with another
+   * KAFKA_BROKER, e.g. a throwaway secured broker for a test run).
+   */
+  KAFKA_DEV_BROKER?: string;
   KAFKA_SASL_MECHANISM?: KafkaSaslMechanism;
   KAFKA_SASL_USERNAME?: string;
   KAFKA_SASL_PASSWORD?: string;
 }
 
 /** Whether `brokers` is the development broker (and nothing else). */
-export function isDevKafkaBroker(brokers: readonly string[]): boolean {
-  return brokers.length > 0 && brokers.every((b) => DEV_KAFKA_BROKERS.includes(b));
+export function isDevKafkaBroker(brokers: readonly string[], devBroker?: string): boolean {
+  const dev = devBroker ? [devBroker] : DEV_KAFKA_BROKERS;
+  return brokers.length > 0 && brokers.every((b) => dev.includes(b));
 }
 
 /**
@@ -59,7 +65,9 @@ export function kafkaSasl(env: KafkaCredentialsEnv, devUser: string): SASLOption
       password: env.KAFKA_SASL_PASSWORD ?? '',
     };
   }
-  if (env.NODE_ENV === 'production' || !isDevKafkaBroker(env.KAFKA_BROKER)) return undefined;
+  if (env.NODE_ENV === 'production' || !isDevKafkaBroker(env.KAFKA_BROKER, env.KAFKA_DEV_BROKER)) {
+    return undefined;
+  }
   const user = DEV_KAFKA_USERS.includes(devUser) ? devUser : 'admin';
   return { mechanism: 'SCRAM-SHA-512', username: user, password: devKafkaPassword(user) };
 }
@@ -76,6 +84,7 @@ export function toolKafkaSasl(
     {
       NODE_ENV: env.NODE_ENV,
       KAFKA_BROKER: brokers,
+      KAFKA_DEV_BROKER: env.KAFKA_DEV_BROKER,
       KAFKA_SASL_MECHANISM: env.KAFKA_SASL_MECHANISM as KafkaSaslMechanism | undefined,
       KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME,
       KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD,

@@ -7,7 +7,10 @@
 // `replay` reads as consumer group `dlq-replay-<topic>` and commits what it has re-published, so
 // running it twice does not replay a message twice. Replay after fixing whatever refused them:
 // a message that is still invalid simply lands in the DLQ again.
-// KAFKA_BROKER (default 127.0.0.1:9092) says where the broker is.
+// KAFKA_BROKER (default 127.0.0.1:9092) says where the broker is; KAFKA_SASL_USERNAME /
+// KAFKA_SASL_PASSWORD (KAFKA_SASL_MECHANISM) how to log in, by default the development broker's
+// super user (see packages/common/src/kafka/kafka-credentials.ts). Needs `npm run build`.
+import { toolKafkaSasl } from '@flash-sale/common';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { randomUUID } from 'node:crypto';
 
@@ -27,6 +30,7 @@ const consumer = new Consumer({
   clientId: 'dlq-tool',
   groupId: replay && !dryRun ? `dlq-replay-${topic}` : `dlq-inspect-${randomUUID()}`,
   bootstrapBrokers: brokers,
+  sasl: toolKafkaSasl(brokers),
   deserializers: stringDeserializers,
   maxWaitTime: 500,
 });
@@ -35,6 +39,7 @@ const producer =
     ? new Producer({
         clientId: 'dlq-tool',
         bootstrapBrokers: brokers,
+        sasl: toolKafkaSasl(brokers),
         serializers: stringSerializers,
         idempotent: true,
       })

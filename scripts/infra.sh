@@ -6,9 +6,15 @@
 # Usage: scripts/infra.sh up | down [--purge] | status | logs [-f]
 #
 # Environment (same names the services read):
-#   DB_HOST=127.0.0.1 DB_PORT=3306 DB_USERNAME=root DB_PASSWORD=
+#   DB_HOST=127.0.0.1 DB_PORT=3306 DB_USERNAME=root DB_PASSWORD=  (an account that may create
+#     databases and users: infra.sh's own login, not the services')
 #   REDIS_HOST=127.0.0.1 REDIS_PORT=6379 [REDIS_PASSWORD]
-#   KAFKA_BROKER=127.0.0.1:9092 (first entry used if a list is given)
+#   KAFKA_BROKER=127.0.0.1:9092 (first entry used if a list is given)  KAFKA_CONTROLLER_PORT=9093
+#   Kafka SCRAM-SHA-512 passwords (defaults: the public development ones, see infra/kafka/README.md):
+#     KAFKA_ADMIN_PASSWORD KAFKA_ORDER_SERVICE_PASSWORD KAFKA_INVENTORY_SERVICE_PASSWORD
+#     KAFKA_USER_SERVICE_PASSWORD
+#   MySQL passwords of the services' own users (defaults: the public development ones):
+#     USER_SERVICE_DB_PASSWORD ORDER_SERVICE_DB_PASSWORD INVENTORY_SERVICE_DB_PASSWORD
 #   FLASH_INFRA_CACHE=<repo>/.cache   (jars, data and logs live in $FLASH_INFRA_CACHE/kafka)
 #   KAFKA_HEAP_OPTS="-Xms256m -Xmx512m"  KAFKA_OPTS=  (extra JVM flags)
 #   KAFKA_START_TIMEOUT=90 DB_START_TIMEOUT=30 REDIS_START_TIMEOUT=15 (seconds)
@@ -26,6 +32,10 @@ KAFKA_PROPS="$KAFKA_DIR/server.properties" # runtime copy of the template
 KAFKA_POM="$ROOT/infra/kafka/pom.xml"
 KAFKA_TEMPLATE="$ROOT/infra/kafka/server.properties"
 KAFKA_LOG4J="$ROOT/infra/kafka/log4j2.properties"
+KAFKA_ACLS="$ROOT/infra/kafka/acls.conf"
+KAFKA_ADMIN_CONFIG="$KAFKA_DIR/admin.properties" # client config of the super user (AclCommand)
+KAFKA_SECURITY_MARK="$KAFKA_DATA/.flash-security" # what the storage was formatted with
+KAFKA_ACLS_MARK="$KAFKA_DATA/.flash-acls"         # which ACL set was applied
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM" 2>/dev/null | head -n1)"
 KAFKA_VERSION="${KAFKA_VERSION:-?}"
 READY_LINE='Kafka Server started'
@@ -42,6 +52,18 @@ KAFKA_BROKER="${KAFKA_BROKER%%,*}"
 KAFKA_HOST="${KAFKA_BROKER%:*}"
 KAFKA_PORT="${KAFKA_BROKER##*:}"
 [[ "$KAFKA_HOST" == "$KAFKA_BROKER" ]] && KAFKA_PORT=9092
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+
+# SASL/SCRAM-SHA-512 users of the broker. `admin` is the super user (the broker's own inter-broker
+# and controller connections, ACL management); the services get the ACLs of infra/kafka/acls.conf.
+# The defaults are development passwords, published in this repository like the services' own
+# defaults (packages/common/src/kafka/kafka-credentials.ts), so a fresh clone works with no
+# configuration: the broker listens on 127.0.0.1 only. Changing one reformats the dev storage.
+KAFKA_USERS=(admin order-service inventory-service user-service)
+kafka_password() { # user -> password (env KAFKA_<USER>_PASSWORD, else the development one)
+  local var="KAFKA_$(tr 'a-z-' 'A-Z_' <<<"$1")_PASSWORD"
+  printf '%s' "${!var:-$1-dev-password}"
+}
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -80,7 +102,11 @@ db_up() {
       -u "$DB_USERNAME" --connect-timeout=5 <"$ROOT/infra/mysql/init.sql" 2>&1)"; then
     die "could not create the databases as '$DB_USERNAME'@$DB_HOST:$DB_PORT: $out"
   fi
-  log "MariaDB   up   $DB_HOST:$DB_PORT (user_service, order_service, inventory_service)"
+  if ! out="$(bash "$ROOT/infra/mysql/users.sh" | MYSQL_PWD="$DB_PASSWORD" "$(mysql_bin)" --protocol=TCP \
+      -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USERNAME" --connect-timeout=5 2>&1)"; then
+    die "could not create the services' MySQL users as '$DB_USERNAME'@$DB_HOST:$DB_PORT: $out"
+  fi
+  log "MariaDB   up   $DB_HOST:$DB_PORT (user_service, order_service, inventory_service, each with its own user)"
 }
 
 # ---------------------------------------------------------------- Redis
@@ -110,19 +136,33 @@ redis_up() {
 }
 
 # ---------------------------------------------------------------- Kafka
-# Readiness probe with no client library: a raw Metadata v4 request (v0-v3 were removed in Kafka
-# 4.0) for all topics; ready when the reply carries our correlation id and at least one broker.
-# Request: size=20 | api_key=3 | api_version=4 | correlation_id=1 | client_id="infra" | topics=null | allow_auto_create=false
+# Readiness probe with no client library: a raw ApiVersions v0 request, the one request a SASL
+# listener answers before authentication (it closes the connection on anything else). The broker
+# port opens only once the broker is unfenced, so an answer with our correlation id and error 0
+# means it serves requests (wait_kafka also waits for the start line in the log).
+# Request: size=15 | api_key=18 | api_version=0 | correlation_id=1 | client_id="infra"
 kafka_ping() {
   local host="${1:-$KAFKA_HOST}" port="${2:-$KAFKA_PORT}" hex
   hex="$(timeout 5 bash -c '
       exec 3<>"/dev/tcp/$1/$2" || exit 1
-      printf "\x00\x00\x00\x14\x00\x03\x00\x04\x00\x00\x00\x01\x00\x05infra\xff\xff\xff\xff\x00" >&3
-      head -c 20 <&3 | od -An -v -tx1' _ "$host" "$port" 2>/dev/null)" || return 1
+      printf "\x00\x00\x00\x0f\x00\x12\x00\x00\x00\x00\x00\x01\x00\x05infra" >&3
+      head -c 10 <&3 | od -An -v -tx1' _ "$host" "$port" 2>/dev/null)" || return 1
   hex="${hex//[[:space:]]/}"
-  # reply: size(4) correlation_id(4) throttle_time_ms(4) brokers.length(4) brokers[0].node_id(4)
-  [[ ${#hex} -eq 40 && "${hex:8:8}" == 00000001 ]] || return 1
-  (( 16#${hex:24:8} >= 1 && 16#${hex:24:8} < 1000 ))
+  # reply: size(4) correlation_id(4) error_code(2)
+  [[ ${#hex} -eq 20 && "${hex:8:8}" == 00000001 && "${hex:16:4}" == 0000 ]]
+}
+
+# Whether the broker answers a Metadata v4 request without authentication (a PLAINTEXT listener;
+# a SASL listener drops the connection). Request: size=20 | api_key=3 | api_version=4 |
+# correlation_id=1 | client_id="infra" | topics=null | allow_auto_create=false
+kafka_plaintext() {
+  local hex
+  hex="$(timeout 5 bash -c '
+      exec 3<>"/dev/tcp/$1/$2" || exit 1
+      printf "\x00\x00\x00\x14\x00\x03\x00\x04\x00\x00\x00\x01\x00\x05infra\xff\xff\xff\xff\x00" >&3
+      head -c 8 <&3 | od -An -v -tx1' _ "$KAFKA_HOST" "$KAFKA_PORT" 2>/dev/null)" || return 1
+  hex="${hex//[[:space:]]/}"
+  [[ ${#hex} -eq 16 && "${hex:8:8}" == 00000001 ]]
 }
 
 # PID of the broker this script started (pidfile + live process that is our kafka.Kafka), or fail.
@@ -172,26 +212,101 @@ fetch_kafka() {
   log "Kafka jars ready in $KAFKA_LIBS ($(ls "$KAFKA_LIBS"/*.jar | wc -l) jars, $((SECONDS - t0))s)"
 }
 
-write_props() {
+# One line that changes whenever the storage must be formatted again: the security scheme and the
+# SCRAM users with their passwords (hashed: the marker file holds no password).
+security_mark() {
+  local user
   {
-    grep -vE '^[[:space:]]*(log\.dirs|listeners|advertised\.listeners)[[:space:]]*=' "$KAFKA_TEMPLATE"
+    echo "sasl-scram-sha-512+acls v1 controller=$KAFKA_CONTROLLER_PORT"
+    for user in "${KAFKA_USERS[@]}"; do printf '%s=%s\n' "$user" "$(kafka_password "$user")"; done
+  } | sha256sum | cut -d' ' -f1
+}
+
+write_props() {
+  local admin_password; admin_password="$(kafka_password admin)"
+  {
+    grep -vE '^[[:space:]]*(log\.dirs|listeners|advertised\.listeners|controller\.quorum\.bootstrap\.servers)[[:space:]]*=' "$KAFKA_TEMPLATE"
     echo
     echo "# ---- written by scripts/infra.sh"
     echo "log.dirs=$KAFKA_DATA"
-    echo "listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:9093"
-    echo "advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:9093"
+    echo "listeners=BROKER://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    echo "advertised.listeners=BROKER://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    echo "controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT"
+    # The broker's own logins: SCRAM as admin on the broker listener (inter-broker), PLAIN on the
+    # controller listener (SCRAM credentials live in the metadata log the controller serves, so
+    # the controller cannot check SCRAM itself); the PLAIN user list is admin alone.
+    echo "listener.name.broker.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$admin_password\";"
+    echo "listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$admin_password\" user_admin=\"$admin_password\";"
   } >"$KAFKA_PROPS.tmp"
+  chmod 600 "$KAFKA_PROPS.tmp"
   mv "$KAFKA_PROPS.tmp" "$KAFKA_PROPS"
+  {
+    echo "security.protocol=SASL_PLAINTEXT"
+    echo "sasl.mechanism=SCRAM-SHA-512"
+    echo "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$admin_password\";"
+  } >"$KAFKA_ADMIN_CONFIG.tmp"
+  chmod 600 "$KAFKA_ADMIN_CONFIG.tmp"
+  mv "$KAFKA_ADMIN_CONFIG.tmp" "$KAFKA_ADMIN_CONFIG"
 }
 
+# Formats the storage with the SCRAM users. A storage formatted otherwise (before SASL, or with
+# other passwords: its marker differs) is deleted first: development data, topics and offsets are
+# lost, the services recreate their topics.
 format_storage() {
-  [[ -f "$KAFKA_DATA/meta.properties" ]] && return 0
-  local java id out; java="$(java_bin)"
+  local mark; mark="$(security_mark)"
+  if [[ -f "$KAFKA_DATA/meta.properties" ]]; then
+    [[ -f "$KAFKA_SECURITY_MARK" && "$(cat "$KAFKA_SECURITY_MARK")" == "$mark" ]] && return 0
+    log "Kafka storage in $KAFKA_DATA was formatted without these SCRAM users (older infra.sh or changed passwords): deleting it (development data: topics and offsets are lost)"
+    rm -rf "$KAFKA_DATA"
+  fi
+  local java id out user; java="$(java_bin)"
   id="$("$java" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid)" || die "StorageTool random-uuid failed"
-  log "Formatting Kafka storage in $KAFKA_DATA (cluster id $id)"
+  log "Formatting Kafka storage in $KAFKA_DATA (cluster id $id, SCRAM users: ${KAFKA_USERS[*]})"
   mkdir -p "$KAFKA_DATA"
-  out="$("$java" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$KAFKA_PROPS" --standalone -g 2>&1)" \
+  local scram=()
+  for user in "${KAFKA_USERS[@]}"; do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(kafka_password "$user")]")
+  done
+  out="$("$java" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$id" -c "$KAFKA_PROPS" --standalone "${scram[@]}" 2>&1)" \
     || die "StorageTool format failed: $out"
+  echo "$mark" >"$KAFKA_SECURITY_MARK"
+}
+
+# Applies infra/kafka/acls.conf with kafka-tools' AclCommand as the super user, once per version of
+# that file (adding an ACL that exists is a no-op, so a rerun after a failure is safe). One JVM per
+# rule, all at once: each spends most of its time starting up and waiting on the broker.
+apply_acls() {
+  local want; want="$(sha256sum "$KAFKA_ACLS" | cut -d' ' -f1)"
+  [[ -f "$KAFKA_ACLS_MARK" && "$(cat "$KAFKA_ACLS_MARK")" == "$want" ]] && return 0
+  local java t0=$SECONDS count=0 failed=0 principal ops kind pattern names args op name pid
+  local out_dir="$KAFKA_DIR/acls.out" pids=()
+  java="$(java_bin)"
+  rm -rf "$out_dir"; mkdir -p "$out_dir"
+  log "Granting the services' Kafka ACLs (infra/kafka/acls.conf)"
+  while read -r principal ops kind pattern names; do
+    [[ -z "$principal" || "$principal" == \#* ]] && continue
+    count=$((count + 1))
+    args=(--bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --command-config "$KAFKA_ADMIN_CONFIG" --add
+      --allow-principal "User:$principal" --resource-pattern-type "$pattern")
+    for op in ${ops//,/ }; do args+=(--operation "$op"); done
+    for name in ${names//,/ }; do args+=("--$kind" "$name"); done
+    echo "User:$principal $ops $kind $names" >"$out_dir/$count"
+    "$java" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+      "-Dlog4j2.configurationFile=$KAFKA_LOG4J" -Dkafka.logs.dir="$KAFKA_LOG_DIR" \
+      -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.AclCommand "${args[@]}" >>"$out_dir/$count" 2>&1 &
+    pids+=("$!:$count")
+  done <"$KAFKA_ACLS"
+  for pid in "${pids[@]}"; do
+    if ! wait "${pid%%:*}"; then
+      failed=1
+      log "AclCommand failed for $(head -n1 "$out_dir/${pid##*:}"):"
+      tail -n 20 "$out_dir/${pid##*:}" >&2
+    fi
+  done
+  (( failed )) && die "could not grant the Kafka ACLs (outputs in $out_dir)"
+  rm -rf "$out_dir"
+  echo "$want" >"$KAFKA_ACLS_MARK"
+  log "Kafka ACLs granted ($count rules, $((SECONDS - t0))s)"
 }
 
 show_kafka_failure() {
@@ -232,15 +347,23 @@ wait_kafka() {
 kafka_up() {
   local pid
   if pid="$(kafka_pid)"; then
-    if ! kafka_ping; then
-      log "Kafka (pid $pid) is starting, waiting"
-      wait_kafka "$pid"
+    if [[ -f "$KAFKA_SECURITY_MARK" && "$(cat "$KAFKA_SECURITY_MARK")" == "$(security_mark)" ]] \
+        && grep -q '^listeners=BROKER://' "$KAFKA_PROPS" 2>/dev/null; then
+      if ! kafka_ping; then
+        log "Kafka (pid $pid) is starting, waiting"
+        wait_kafka "$pid"
+      fi
+      apply_acls
+      log "Kafka     up   $KAFKA_HOST:$KAFKA_PORT (already running, pid $pid, SASL/SCRAM)"
+      return 0
     fi
-    log "Kafka     up   $KAFKA_HOST:$KAFKA_PORT (already running, pid $pid)"
-    return 0
+    # Started by an older infra.sh (PLAINTEXT) or with other passwords: restart it secured.
+    log "Kafka (pid $pid) runs without the SCRAM users and ACLs of this version: restarting it"
+    kafka_down
   fi
   if kafka_ping; then
-    log "Kafka     up   $KAFKA_HOST:$KAFKA_PORT (already running, not started by this script: reusing it)"
+    local mode=SASL; kafka_plaintext && mode="PLAINTEXT, no authentication"
+    log "Kafka     up   $KAFKA_HOST:$KAFKA_PORT (already running, not started by this script: reusing it; $mode)"
     return 0
   fi
   is_local "$KAFKA_HOST" || die "Kafka at $KAFKA_BROKER does not answer (not local, so not starting it)"
@@ -272,7 +395,8 @@ kafka_up() {
   done
   pid="$(tr -dc 0-9 <"$KAFKA_PID")"
   wait_kafka "$pid"
-  log "Kafka     up   $KAFKA_HOST:$KAFKA_PORT (started, pid $pid, $((SECONDS - t0))s)"
+  apply_acls
+  log "Kafka     up   $KAFKA_HOST:$KAFKA_PORT (started, pid $pid, SASL/SCRAM-SHA-512, $((SECONDS - t0))s)"
 }
 kafka_down() {
   local pid

@@ -26,7 +26,7 @@ import {
   stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka';
-import { createApp, KafkaClient, KafkaConsumerService } from '@flash-sale/common';
+import { createApp, KafkaClient, KafkaConsumerService, toolKafkaSasl } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
 import { AppModule } from '../dist/app.module.js';
 import { loadInventoryServiceConfig } from '../dist/config.js';
@@ -86,6 +86,7 @@ async function endOffsets(topic) {
     clientId: 'bench',
     groupId: `bench-probe-${run}`,
     bootstrapBrokers: brokers,
+    sasl: toolKafkaSasl(brokers),
   });
   try {
     return (await consumer.listOffsets({ topics: [topic], timestamp: -1n })).get(topic) ?? [];
@@ -106,6 +107,7 @@ async function recordAnswers(wanted) {
     clientId: 'bench-answers',
     groupId: `bench-answers-${run}`,
     bootstrapBrokers: brokers,
+    sasl: toolKafkaSasl(brokers),
     deserializers: stringDeserializers,
     maxWaitTime: 100,
   });
@@ -180,6 +182,7 @@ async function backlogDrain() {
   const producer = new Producer({
     clientId: 'bench-producer',
     bootstrapBrokers: brokers,
+    sasl: toolKafkaSasl(brokers),
     acks: ProduceAcks.ALL,
     serializers: stringSerializers,
     autocreateTopics: false,
@@ -198,7 +201,11 @@ async function backlogDrain() {
   await producer.close();
 
   // The group starts where the topic ended before our requests: they are its backlog.
-  const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: brokers });
+  const admin = new Admin({
+    clientId: 'bench-admin',
+    bootstrapBrokers: brokers,
+    sasl: toolKafkaSasl(brokers),
+  });
   await admin.alterConsumerGroupOffsets({
     groupId,
     topics: [{ name: Topics.InventoryRequest, partitionOffsets: start }],

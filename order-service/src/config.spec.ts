@@ -15,7 +15,11 @@ describe('order-service configuration', () => {
   });
 
   it('turns the sale page on by default except in production, and as SALE_PAGE_ENABLED says', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      KAFKA_SASL_MECHANISM: 'none',
+    };
     expect(loadOrderServiceConfig({}).SALE_PAGE_ENABLED).toBe(true);
     expect(loadOrderServiceConfig(production).SALE_PAGE_ENABLED).toBe(false);
     expect(
@@ -51,6 +55,7 @@ describe('order-service configuration', () => {
       loadOrderServiceConfig({
         NODE_ENV: 'production',
         JWT_SECRET: 'x'.repeat(40),
+        KAFKA_SASL_MECHANISM: 'none',
         ORDER_FAILPOINT: 'after-reserve',
       });
       throw new Error('expected a refusal');

@@ -179,6 +179,12 @@ function checkInfrastructure(file, services, { published }) {
   );
   assert.ok(init && existsSync(init.source), `${file}: infra/mysql/init.sql mounted into MariaDB`);
   assert.equal(readFileSync(init.source, 'utf8'), INIT_SQL);
+  // One MySQL user per service (infra/mysql/users.sh), created after the databases.
+  const users = volumesOf(services.mariadb).find(
+    (v) => v.target === '/docker-entrypoint-initdb.d/users.sh',
+  );
+  assert.equal(users?.source, join(ROOT, 'infra/mysql/users.sh'), `${file}: users.sh mounted`);
+  assert.ok('users.sh' > 'init.sql', 'the entrypoint runs users.sh after init.sql');
   const kafka = services.kafka.environment;
   assert.match(kafka.KAFKA_PROCESS_ROLES, /broker/);
   assert.match(kafka.KAFKA_PROCESS_ROLES, /controller/, `${file}: single-node KRaft`);
@@ -203,14 +209,17 @@ test('docker-compose.dev.yml: MariaDB LTS, Redis 7 and Kafka with healthchecks a
     published: { mariadb: 3306, redis: 6379, kafka: 9092 },
   });
   const { environment } = config.services.kafka;
-  // The host's services use their defaults: 127.0.0.1:9092, root with no password.
+  // The host's services use their defaults: 127.0.0.1:9092, their own MySQL user with its
+  // development password (users.sh's default).
   assert.match(environment.KAFKA_ADVERTISED_LISTENERS, /PLAINTEXT:\/\/127\.0\.0\.1:9092/);
   assert.equal(config.services.mariadb.environment.MARIADB_ALLOW_EMPTY_ROOT_PASSWORD, 'yes');
-  for (const schema of schemas.values()) {
+  for (const [name, schema] of schemas) {
     const defaults = schema.parse({});
+    const database = SERVICES.find((s) => s.name === name).database;
     assert.deepEqual(defaults.KAFKA_BROKER, ['127.0.0.1:9092']);
     assert.equal(`${defaults.DB_HOST}:${defaults.DB_PORT}`, '127.0.0.1:3306');
-    assert.equal(defaults.DB_PASSWORD, '');
+    assert.equal(defaults.DB_USERNAME, database);
+    assert.equal(defaults.DB_PASSWORD, `${database}-dev-password`);
     assert.equal(`${defaults.REDIS_HOST}:${defaults.REDIS_PORT}`, '127.0.0.1:6379');
   }
 });
@@ -272,8 +281,17 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     assert.ok(INIT_SQL.includes(`\`${cfg.DB_DATABASE}\``), `${where}: init.sql creates the DB`);
     assert.ok(cfg.DB_HOST in services && cfg.DB_HOST === 'mariadb', `${where}: DB_HOST=mariadb`);
     assert.equal(cfg.DB_PORT, 3306);
-    assert.equal(cfg.DB_PASSWORD, services.mariadb.environment.MARIADB_ROOT_PASSWORD);
+    // Its own MySQL user (infra/mysql/users.sh), with the password MariaDB gives it.
+    assert.equal(cfg.DB_USERNAME, cfg.DB_DATABASE, `${where}: its own MySQL user`);
+    assert.equal(
+      cfg.DB_PASSWORD,
+      services.mariadb.environment[`${cfg.DB_DATABASE.toUpperCase()}_DB_PASSWORD`],
+      `${where}: DB_PASSWORD is the one users.sh sets`,
+    );
     assert.equal(`${cfg.REDIS_HOST}:${cfg.REDIS_PORT}`, 'redis:6379', `${where}: Redis`);
+    const requirepass = services.redis.command[services.redis.command.indexOf('--requirepass') + 1];
+    assert.ok(requirepass, `${file}: Redis requires a password`);
+    assert.equal(cfg.REDIS_PASSWORD, requirepass, `${where}: REDIS_PASSWORD is Redis's`);
     for (const broker of cfg.KAFKA_BROKER) {
       assert.ok(listeners.includes(`://${broker}`), `${where}: ${broker} is advertised by kafka`);
     }
@@ -298,13 +316,19 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     ADMIN_PASSWORD: 'admin-password-123',
     LOG_LEVEL: 'warn',
     MARIADB_ROOT_PASSWORD: 'another-password',
+    USER_SERVICE_DB_PASSWORD: 'user-db-password',
+    REDIS_PASSWORD: 'redis-password',
   }).services;
   const user = environmentOf(withAdmin['user-service']);
   assert.equal(user.ADMIN_USERNAME, 'admin');
   assert.equal(user.ADMIN_PASSWORD, 'admin-password-123');
   assert.equal(user.LOG_LEVEL, 'warn');
-  assert.equal(user.DB_PASSWORD, 'another-password');
+  assert.equal(user.DB_PASSWORD, 'user-db-password');
+  assert.equal(withAdmin.mariadb.environment.USER_SERVICE_DB_PASSWORD, 'user-db-password');
   assert.equal(withAdmin.mariadb.environment.MARIADB_ROOT_PASSWORD, 'another-password');
+  assert.equal(user.REDIS_PASSWORD, 'redis-password');
+  assert.ok(withAdmin.redis.command.includes('redis-password'));
+  assert.equal(withAdmin.redis.environment.REDISCLI_AUTH, 'redis-password');
   assert.ok(schemas.get('user-service').safeParse(user).success);
   const plain = environmentOf(services['user-service']);
   assert.ok(!('ADMIN_USERNAME' in plain) && !('ADMIN_PASSWORD' in plain));

@@ -23,7 +23,20 @@ const STOP_TIMEOUT_MS = 30_000;
 const UNPRIVILEGED = 65534; // nobody
 // Connection settings of the local infrastructure pass through; everything else is the image's.
 const PASSED_THROUGH =
-  /^(DB_HOST|DB_PORT|DB_USERNAME|DB_PASSWORD|REDIS_HOST|REDIS_PORT|REDIS_PASSWORD|KAFKA_BROKER)$/;
+  /^(DB_HOST|DB_PORT|DB_USERNAME|DB_PASSWORD|REDIS_HOST|REDIS_PORT|REDIS_PASSWORD|KAFKA_BROKER|KAFKA_SASL_MECHANISM)$/;
+
+/**
+ * Production has no development fallback for Kafka credentials: each service logs in as its own
+ * user of the local broker, with the password scripts/infra.sh gave it (KAFKA_<USER>_PASSWORD,
+ * else the development one). KAFKA_SASL_MECHANISM=none passes through for a PLAINTEXT broker.
+ */
+function kafkaLoginOf(name) {
+  const variable = `KAFKA_${name.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
+  return {
+    KAFKA_SASL_USERNAME: name,
+    KAFKA_SASL_PASSWORD: process.env[variable] ?? `${name}-dev-password`,
+  };
+}
 
 let workDir;
 let images;
@@ -133,6 +146,7 @@ test(
           Object.entries(process.env).filter(([name]) => PASSED_THROUGH.test(name)),
         ),
         ...image.env,
+        ...kafkaLoginOf(service.name),
         PORT: String(port),
         JWT_SECRET: jwtSecret,
         LOG_LEVEL: 'warn',

@@ -1,4 +1,5 @@
 import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import { toolKafkaSasl } from '@flash-sale/common';
 import { messageSchemas, type MessageOf, type Topic } from '@flash-sale/contracts';
 
 /**
@@ -13,6 +14,7 @@ export class TestPublisher {
     this.producer = new Producer({
       clientId: 'inventory-test-publisher',
       bootstrapBrokers: brokers,
+      sasl: toolKafkaSasl(brokers),
       acks: ProduceAcks.ALL,
       serializers: stringSerializers,
       autocreateTopics: false,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer, stringDeserializers, type MessagesStream } from '@platformatic/kafka';
+import { toolKafkaSasl } from '@flash-sale/common';
 import { eventually } from '@flash-sale/common/testing';
 
 export interface RecordedMessage {
@@ -40,6 +41,7 @@ export class TopicRecorder {
       clientId: 'inventory-test-recorder',
       groupId: `inventory-test-recorder-${randomUUID()}`,
       bootstrapBrokers: brokers,
+      sasl: toolKafkaSasl(brokers),
       deserializers: stringDeserializers,
       maxWaitTime: 100,
     });

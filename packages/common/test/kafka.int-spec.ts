@@ -26,6 +26,7 @@ import {
   type ConsumedMessage,
   type KafkaBatchHandler,
 } from '../src/index.js';
+import { toolKafkaSasl } from '../src/kafka/kafka-credentials.js';
 import { eventually } from '../src/testing/index.js';
 
 /**
@@ -102,6 +103,7 @@ describe('Kafka wiring (real broker)', () => {
     const client = new admin({
       clientId: 'common-kafka-test-admin',
       bootstrapBrokers: config.KAFKA_BROKER,
+      sasl: toolKafkaSasl(config.KAFKA_BROKER),
     });
     try {
       const metadata = await client.metadata({
@@ -156,6 +158,7 @@ describe('Kafka wiring (real broker)', () => {
     const producer = new Producer({
       clientId: 'common-kafka-test-raw',
       bootstrapBrokers: config.KAFKA_BROKER,
+      sasl: toolKafkaSasl(config.KAFKA_BROKER),
       idempotent: true,
       acks: ProduceAcks.ALL,
       serializers: stringSerializers,
@@ -242,6 +245,7 @@ async function readDeadLetters(topic: string, key: string, count: number) {
     clientId: 'common-kafka-test-dlq',
     groupId: `common-kafka-test-dlq-${randomUUID()}`,
     bootstrapBrokers: config.KAFKA_BROKER,
+    sasl: toolKafkaSasl(config.KAFKA_BROKER),
     deserializers: stringDeserializers,
     maxWaitTime: 200,
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KAFKA_SASL_MECHANISMS } from '../kafka/kafka-credentials.js';
 
 /**
  * A JWT secret that only a development machine may use. Production refuses it (and any secret
@@ -67,8 +68,12 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       BODY_LIMIT: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
       DB_HOST: nonEmpty('127.0.0.1'),
       DB_PORT: port(3306),
-      DB_USERNAME: nonEmpty('root'),
-      DB_PASSWORD: z.string().default(''),
+      /**
+       * The service's own MySQL user, with rights on its own database only (infra/mysql/users.sh);
+       * the defaults are that user's development login, as scripts/infra.sh creates it.
+       */
+      DB_USERNAME: nonEmpty(defaults.database),
+      DB_PASSWORD: z.string().default(`${defaults.database}-dev-password`),
       DB_DATABASE: nonEmpty(defaults.database),
       DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
       REDIS_HOST: nonEmpty('127.0.0.1'),
@@ -76,6 +81,20 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       REDIS_PASSWORD: z.string().optional(),
       KAFKA_BROKER: brokerList.default(['127.0.0.1:9092']),
       KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+      /**
+       * SASL login to Kafka (see kafka/kafka-credentials.ts): unset, a development machine uses
+       * the development broker's user of the service's name; production requires them, unless
+       * KAFKA_SASL_MECHANISM=none (a broker without authentication).
+       */
+      KAFKA_SASL_MECHANISM: z.enum(KAFKA_SASL_MECHANISMS).default('SCRAM-SHA-512'),
+      KAFKA_SASL_USERNAME: z.string().trim().min(1, 'must not be empty').optional(),
+      KAFKA_SASL_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+      /** host:port of the development broker when infra.sh runs it elsewhere than 127.0.0.1:9092. */
+      KAFKA_DEV_BROKER: z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+        .optional(),
       JWT_SECRET: z
         .string()
         .min(32, 'must be at least 32 characters')
@@ -85,7 +104,30 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       ...(extra ?? ({} as Extra)),
     })
     .superRefine((parsed, ctx) => {
-      const env = parsed as { NODE_ENV: string; JWT_SECRET: string };
+      const env = parsed as {
+        NODE_ENV: string;
+        JWT_SECRET: string;
+        KAFKA_SASL_MECHANISM: string;
+        KAFKA_SASL_USERNAME?: string;
+        KAFKA_SASL_PASSWORD?: string;
+      };
+      if (env.KAFKA_SASL_MECHANISM !== 'none') {
+        if (env.KAFKA_SASL_USERNAME && !env.KAFKA_SASL_PASSWORD) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['KAFKA_SASL_PASSWORD'],
+            message: 'must be set with KAFKA_SASL_USERNAME',
+          });
+        }
+        if (env.NODE_ENV === 'production' && !env.KAFKA_SASL_USERNAME) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['KAFKA_SASL_USERNAME'],
+            message:
+              'must be set (with KAFKA_SASL_PASSWORD) when NODE_ENV=production; KAFKA_SASL_MECHANISM=none for a broker without authentication',
+          });
+        }
+      }
       if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
         ctx.addIssue({
           code: 'custom',

@@ -68,14 +68,41 @@ describe(loadConfig.name, () => {
   });
 
   it('refuses the development secret in production', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+    const kafka = { KAFKA_SASL_USERNAME: 'order-service', KAFKA_SASL_PASSWORD: 'secret' };
+    expect(problemsOf({ NODE_ENV: 'production', ...kafka })).toEqual([
       expect.stringMatching(/^JWT_SECRET: .*NODE_ENV=production/),
     ]);
     const secret = 'x'.repeat(40);
     expect(
-      loadConfig(schema, { env: { NODE_ENV: 'production', JWT_SECRET: secret } }).JWT_SECRET,
+      loadConfig(schema, { env: { NODE_ENV: 'production', JWT_SECRET: secret, ...kafka } })
+        .JWT_SECRET,
     ).toBe(secret);
     expect(DEVELOPMENT_JWT_SECRET.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('requires Kafka credentials in production, unless KAFKA_SASL_MECHANISM=none', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+    expect(problemsOf(production)).toEqual([
+      expect.stringMatching(/^KAFKA_SASL_USERNAME: .*NODE_ENV=production/),
+    ]);
+    expect(problemsOf({ ...production, KAFKA_SASL_USERNAME: 'order-service' })).toEqual([
+      expect.stringMatching(/^KAFKA_SASL_PASSWORD: /),
+    ]);
+    expect(
+      loadConfig(schema, { env: { ...production, KAFKA_SASL_MECHANISM: 'none' } })
+        .KAFKA_SASL_MECHANISM,
+    ).toBe('none');
+    expect(problemsOf({ KAFKA_SASL_MECHANISM: 'GSSAPI' })).toEqual([
+      expect.stringMatching(/^KAFKA_SASL_MECHANISM: /),
+    ]);
+    // Development needs nothing: the development broker's users are the fallback.
+    expect(loadConfig(schema, { env: {} }).KAFKA_SASL_USERNAME).toBeUndefined();
+  });
+
+  it("defaults to the service's own MySQL user with its development password", () => {
+    const config = loadConfig(schema, { env: {} });
+    expect(config.DB_USERNAME).toBe(config.DB_DATABASE);
+    expect(config.DB_PASSWORD).toBe(`${config.DB_DATABASE}-dev-password`);
   });
 
   it('lets a service extend the schema with its own variables', () => {

@@ -1,5 +1,5 @@
 import type { BaseOptions } from '@platformatic/kafka';
-import type { BaseEnv } from '../config/env.schema.js';
+import { kafkaSasl, type KafkaCredentialsEnv } from './kafka-credentials.js';
 
 /** Settings of a service's Kafka wiring (see {@link KafkaModule.forRoot}). */
 export interface KafkaModuleOptions {
@@ -34,12 +34,13 @@ export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
  * clients from the same configuration, get them alike.
  */
 export function kafkaConnectionOptions(
-  config: Pick<BaseEnv, 'KAFKA_BROKER'>,
+  config: KafkaCredentialsEnv,
   clientId: string,
 ): BaseOptions {
   return {
     clientId,
-    bootstrapBrokers: config.KAFKA_BROKER,
+    bootstrapBrokers: [...config.KAFKA_BROKER],
+    sasl: kafkaSasl(config, clientId),
     // Fail a single request fast; the callers own the retry policy.
     timeout: 5_000,
     retries: 3,

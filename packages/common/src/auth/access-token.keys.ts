@@ -10,8 +10,12 @@ import type { AccessTokenClaims } from '@flash-sale/contracts';
 export const ACCESS_TOKEN_ALGORITHM = 'EdDSA';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-/** Where user-service publishes its public keys (outside the `/api` prefix, as RFC 8615 puts it). */
-export const JWKS_PATH = '/.well-known/jwks.json';
+/**
+ * Where user-service publishes its public keys: outside the `/api` prefix, where RFC 8615 puts
+ * well-known URIs (every service's app leaves this route unprefixed).
+ */
+export const JWKS_ROUTE = '.well-known/jwks.json';
+export const JWKS_PATH = `/${JWKS_ROUTE}`;
 
 /** The JWK Set URL of a user-service at `baseUrl` (its origin; a path on it is ignored). */
 export function jwksUrlOf(baseUrl: string): URL {

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import type { JSONWebKeySet, JWK } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
 import type { AccessTokenClaims } from '@flash-sale/contracts';
 import {
   ACCESS_TOKEN_ALGORITHM,
@@ -7,6 +7,7 @@ import {
   publicJwkOf,
   signAccessToken,
 } from '../auth/access-token.keys.js';
+import { AccessTokenService } from '../auth/access-token.service.js';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -51,6 +52,14 @@ export class TestTokenIssuer {
   /** The private JWK (for user-service's JWT_PRIVATE_KEYS, inside a set). */
   get privateJwkSet(): JSONWebKeySet {
     return { keys: [this.privateJwk] };
+  }
+
+  /** A verifier that knows this key only, expecting this issuer and audience. */
+  verifier(): AccessTokenService {
+    return new AccessTokenService(createLocalJWKSet(this.jwks), {
+      issuer: this.issuer,
+      audience: this.audience,
+    });
   }
 
   /** A token exactly as user-service issues one (same code path). */

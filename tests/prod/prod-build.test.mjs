@@ -123,7 +123,10 @@ test(
     // user-service's signing key, as an operator gives it; the others fetch its public half.
     const signingKeys = JSON.stringify({
       keys: [
-        { ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }), kid: 'prod-check' },
+        {
+          ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
+          kid: 'prod-check',
+        },
       ],
     });
     const ports = new Map();

@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

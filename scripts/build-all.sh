@@ -2,7 +2,7 @@
 # Builds all services: the shared packages and the three services (`npm run build`, tsc -b in
 # dependency order, into each package's dist/), installing dependencies first if they are missing.
 # With --images it also builds the three Docker images (`docker compose build`, which needs a
-# Docker engine and JWT_SECRET, as docker-compose.yml does).
+# Docker engine and JWT_PRIVATE_KEYS, as docker-compose.yml does).
 #
 # Usage: scripts/build-all.sh [--images]
 set -euo pipefail

@@ -8,9 +8,10 @@
 #     (logs in logs/<service>.log, pids in .run/<service>.pid).
 # Either way it waits until GET /api/health answers 200 on each (ports 3001-3003) and prints URLs.
 #
-# Needs JWT_SECRET (at least 32 characters, not the development value): from the environment or
-# from a `.env` file at the repository root (the file docker compose reads), e.g.
-#   echo "JWT_SECRET=$(openssl rand -hex 32)" > .env
+# Needs user-service's access-token signing keys (an Ed25519 private JWK Set): JWT_PRIVATE_KEYS
+# (or, without Docker, JWT_PRIVATE_KEYS_FILE) from the environment, or JWT_PRIVATE_KEYS from a
+# `.env` file at the repository root (the file docker compose reads), e.g.
+#   echo "JWT_PRIVATE_KEYS='$(npm run -s keys:generate -w user-service)'" >> .env
 #
 # Usage: scripts/start-prod.sh [--docker | --no-docker]   (default: --docker when an engine answers)
 # Stop:  scripts/stop-prod.sh
@@ -26,8 +27,6 @@ SERVICES=(
   "inventory-service:${INVENTORY_SERVICE_PORT:-3003}"
 )
 HEALTH_TIMEOUT="${HEALTH_TIMEOUT:-180}"
-# packages/common/src/config/env.schema.ts refuses it with NODE_ENV=production.
-DEVELOPMENT_JWT_SECRET='development-only-secret-do-not-use-in-production'
 
 say() { printf '[start-prod] %s\n' "$*"; }
 die() { printf '[start-prod] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -50,22 +49,21 @@ elif [[ $mode == docker ]] && ! engine_answers; then
   die "--docker: no Docker engine answers (docker info failed)"
 fi
 
-# JWT_SECRET from the environment, else from ./.env; refused when short or the development one.
-if [[ -z "${JWT_SECRET:-}" && -f .env ]]; then
-  JWT_SECRET="$(sed -n 's/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}JWT_SECRET=//p' .env | tail -n 1)"
-  JWT_SECRET="${JWT_SECRET%\"}" && JWT_SECRET="${JWT_SECRET#\"}"
-  JWT_SECRET="${JWT_SECRET%\'}" && JWT_SECRET="${JWT_SECRET#\'}"
+# JWT_PRIVATE_KEYS(_FILE) from the environment, else JWT_PRIVATE_KEYS from ./.env; user-service
+# checks the keys themselves at start (and names what is wrong).
+if [[ -z "${JWT_PRIVATE_KEYS:-}" && -z "${JWT_PRIVATE_KEYS_FILE:-}" && -f .env ]]; then
+  JWT_PRIVATE_KEYS="$(sed -n 's/^[[:space:]]*\(export[[:space:]]\{1,\}\)\{0,1\}JWT_PRIVATE_KEYS=//p' .env | tail -n 1)"
+  JWT_PRIVATE_KEYS="${JWT_PRIVATE_KEYS%\"}" && JWT_PRIVATE_KEYS="${JWT_PRIVATE_KEYS#\"}"
+  JWT_PRIVATE_KEYS="${JWT_PRIVATE_KEYS%\'}" && JWT_PRIVATE_KEYS="${JWT_PRIVATE_KEYS#\'}"
 fi
-if [[ -z "${JWT_SECRET:-}" ]]; then
-  die "JWT_SECRET is not set. Production refuses the development secret: set JWT_SECRET (at least 32 random characters) in the environment or in $ROOT/.env, e.g.  echo \"JWT_SECRET=\$(openssl rand -hex 32)\" > .env"
+if [[ -z "${JWT_PRIVATE_KEYS:-}" && -z "${JWT_PRIVATE_KEYS_FILE:-}" ]]; then
+  die "JWT_PRIVATE_KEYS is not set. Production needs user-service's signing keys (no development key is generated): set JWT_PRIVATE_KEYS (a private JWK Set) in the environment or in $ROOT/.env, e.g.  echo \"JWT_PRIVATE_KEYS='\$(npm run -s keys:generate -w user-service)'\" >> .env"
 fi
-if ((${#JWT_SECRET} < 32)); then
-  die "JWT_SECRET must be at least 32 characters (it has ${#JWT_SECRET})"
+if [[ $mode == docker && -z "${JWT_PRIVATE_KEYS:-}" ]]; then
+  die "with Docker, give the keys inline in JWT_PRIVATE_KEYS (JWT_PRIVATE_KEYS_FILE names a file of this machine)"
 fi
-if [[ "$JWT_SECRET" == "$DEVELOPMENT_JWT_SECRET" ]]; then
-  die "JWT_SECRET is the development value, which production refuses; choose a secret of your own"
-fi
-export JWT_SECRET
+[[ -n "${JWT_PRIVATE_KEYS:-}" ]] && export JWT_PRIVATE_KEYS
+[[ -n "${JWT_PRIVATE_KEYS_FILE:-}" ]] && export JWT_PRIVATE_KEYS_FILE
 
 http_ok() {
   if have curl; then
@@ -159,10 +157,13 @@ for entry in "${SERVICES[@]}"; do
     die "port $port is taken (the development services? scripts/stop-dev.sh); $name cannot start"
   fi
   [[ -f "logs/$name.log" ]] && mv -f "logs/$name.log" "logs/$name.log.1"
-  # DB_DATABASE is per service: each one's default (or its own .env) applies.
+  # DB_DATABASE is per service: each one's default (or its own .env) applies. Only user-service
+  # signs tokens: the others get no private key (they fetch its public ones).
+  keep_keys=()
+  [[ $name == user-service ]] || keep_keys=(-u JWT_PRIVATE_KEYS -u JWT_PRIVATE_KEYS_FILE)
   (
     cd "$name"
-    exec env -u DB_DATABASE NODE_ENV=production PORT="$port" \
+    exec env -u DB_DATABASE "${keep_keys[@]}" NODE_ENV=production PORT="$port" \
       USER_SERVICE_URL="$user_service_url" INVENTORY_SERVICE_URL="$inventory_service_url" \
       setsid nohup node --enable-source-maps --max-old-space-size=160 --max-semi-space-size=8 dist/main.js >"$ROOT/logs/$name.log" 2>&1 </dev/null
   ) &

@@ -65,8 +65,8 @@ for name in "${SERVICES[@]}"; do
 done
 
 if ((use_docker)) && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
-  # docker-compose.yml requires JWT_SECRET even to be read; stopping does not use it.
-  export JWT_SECRET="${JWT_SECRET:-placeholder-for-docker-compose-down-only-000000}"
+  # docker-compose.yml requires JWT_PRIVATE_KEYS even to be read; stopping does not use it.
+  export JWT_PRIVATE_KEYS="${JWT_PRIVATE_KEYS:-placeholder-for-docker-compose-down-only}"
   if docker compose version >/dev/null 2>&1; then
     if [[ -n "$(docker compose ps -a -q 2>/dev/null)" ]]; then
       say "docker compose down ${down_args[*]:-}"

@@ -8,9 +8,12 @@
 //   ORDER_URL=http://127.0.0.1:3002 INVENTORY_URL=http://127.0.0.1:3003 \
 //   CONNECTIONS=200 DURATION=10 STOCK=1000000 node order-service/bench/order-load.js
 //
-// Tokens are signed with JWT_SECRET (the development default unless set), like user-service does.
-import { createHmac, randomUUID } from 'node:crypto';
+// Tokens are signed as user-service signs them, with its key: the development key user-service
+// generates into <repo>/.cache/keys at first start, or the JWK Set file JWT_PRIVATE_KEYS_FILE names.
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { parsePrivateKeySet, signAccessToken } from '@flash-sale/common';
 
 const ORDER_URL = process.env.ORDER_URL ?? 'http://127.0.0.1:3002';
 const INVENTORY_URL = process.env.INVENTORY_URL ?? 'http://127.0.0.1:3003';
@@ -18,7 +21,9 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 200);
 const DURATION_S = Number(process.env.DURATION ?? 10);
 const STOCK = Number(process.env.STOCK ?? 1_000_000);
 const QUANTITY = Number(process.env.QUANTITY ?? 1);
-const SECRET = process.env.JWT_SECRET ?? 'development-only-secret-do-not-use-in-production';
+const KEY_FILE =
+  process.env.JWT_PRIVATE_KEYS_FILE ??
+  new URL('../../.cache/keys/access-token-keys.json', import.meta.url).pathname;
 const ISSUER = process.env.JWT_ISSUER ?? 'flash-sale-user-service';
 const AUDIENCE = process.env.JWT_AUDIENCE ?? 'flash-sale';
 
@@ -40,11 +45,18 @@ function post(url, headers, body) {
   });
 }
 
-function token(sub, role = 'user') {
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ username: `bench${sub}`, role, iat: now, exp: now + 3600, iss: ISSUER, aud: AUDIENCE, sub: String(sub) })}`;
-  return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+let signingKey;
+/** A token for user `sub`, signed with the first (signing) key of user-service's key file. */
+async function token(sub, role = 'user') {
+  if (!signingKey) {
+    const [jwk] = parsePrivateKeySet(readFileSync(KEY_FILE, 'utf8'));
+    signingKey = { kid: jwk.kid, privateKey: createPrivateKey({ key: jwk, format: 'jwk' }) };
+  }
+  return signAccessToken(
+    signingKey,
+    { sub: String(sub), username: `bench${sub}`, role },
+    { issuer: ISSUER, audience: AUDIENCE, expiresInSeconds: 3_600 },
+  );
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -53,7 +65,10 @@ async function main() {
   const productId = `BENCH-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
   const created = await fetch(`${INVENTORY_URL}/api/inventory`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token(1, 'admin')}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${await token(1, 'admin')}`,
+      'content-type': 'application/json',
+    },
     body: JSON.stringify({ productId, name: 'Bench product', priceCents: 100, stock: STOCK }),
   });
   if (created.status !== 201)
@@ -73,7 +88,7 @@ async function main() {
   const started = Date.now();
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async (_, i) => {
-      const auth = `Bearer ${token(base + i)}`;
+      const auth = `Bearer ${await token(base + i)}`;
       const body = JSON.stringify({ productId, quantity: QUANTITY });
       while (Date.now() < end) {
         const t0 = performance.now();

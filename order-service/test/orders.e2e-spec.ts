@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KafkaClient, KafkaConsumerService } from '@flash-sale/common';
-import { createTestApp, eventually } from '@flash-sale/common/testing';
+import { createTestApp, eventually, TestTokenIssuer } from '@flash-sale/common/testing';
 import { Role, Topics } from '@flash-sale/contracts';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -15,6 +15,7 @@ import {
   InventoryAdmin,
   newProductId,
   newUserId,
+  SIGNING_KEY,
   SpawnedService,
 } from './support/stack.js';
 
@@ -37,6 +38,7 @@ describe('orders (e2e, real stack)', () => {
     const config = loadOrderServiceConfig({
       ...process.env,
       LOG_LEVEL: 'warn',
+      JWT_JWKS: SIGNING_KEY.jwksJson,
       INVENTORY_SERVICE_URL: inventory.url,
       ORDER_KAFKA_GROUP_ID: `order-service-e2e-${randomUUID()}`,
       ORDER_KAFKA_START_FROM: 'latest',
@@ -383,7 +385,8 @@ describe('orders (e2e, real stack)', () => {
       ['no token', undefined],
       ['a malformed token', 'Bearer nope'],
       ['another scheme', 'Basic dXNlcjpwYXNz'],
-      ['a token signed with another secret', `Bearer ${forgedToken()}`],
+      ['an HS256 token', `Bearer ${forgedToken()}`],
+      ['a token of a key that is not published', `Bearer ${strangerToken()}`],
     ])('refuses %s with 401', async (_label, authorization) => {
       const req = http().post('/api/orders');
       if (authorization) req.set('authorization', authorization);
@@ -485,7 +488,16 @@ describe('orders (e2e, real stack)', () => {
   });
 });
 
-/** An HS256 token with the right claims signed with a secret nobody uses. */
+/** A token as user-service makes them, but signed with a key the services were not given. */
+function strangerToken(): string {
+  return new TestTokenIssuer({ issuer: infra.JWT_ISSUER, audience: infra.JWT_AUDIENCE }).signSync({
+    sub: '5',
+    username: 'x',
+    role: Role.User,
+  });
+}
+
+/** An HS256 token with the right claims and a signature that is not even HMAC's. */
 function forgedToken(): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);

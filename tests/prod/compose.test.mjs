@@ -3,6 +3,7 @@
 // services' own configuration schemas. Run: node --test tests/prod/compose.test.mjs
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -24,7 +25,12 @@ import {
 } from './lib/docker.mjs';
 import { metricNames } from './lib/promql.mjs';
 
-const JWT_SECRET = 'compose-check-secret-0123456789abcdef';
+/** user-service's signing keys as an operator gives them: a private Ed25519 JWK Set. */
+const SIGNING_JWK = {
+  ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
+  kid: 'compose-check',
+};
+const JWT_PRIVATE_KEYS = JSON.stringify({ keys: [SIGNING_JWK] });
 const INFRA = ['mariadb', 'redis', 'kafka'];
 const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
   readFileSync(join(ROOT, 'infra/kafka/pom.xml'), 'utf8'),
@@ -141,7 +147,7 @@ test('.dockerignore keeps dependencies, builds, secrets and local state out of t
 });
 
 /** Resolves a compose file, failing with the client's message. */
-function resolved(file, variables = { JWT_SECRET }) {
+function resolved(file, variables = { JWT_PRIVATE_KEYS }) {
   const result = composeConfig(client, file, variables);
   assert.equal(result.status, 0, `${client.version}: ${file} does not parse:\n${result.output}`);
   return result.config;
@@ -295,7 +301,13 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     for (const broker of cfg.KAFKA_BROKER) {
       assert.ok(listeners.includes(`://${broker}`), `${where}: ${broker} is advertised by kafka`);
     }
-    assert.equal(cfg.JWT_SECRET, JWT_SECRET, `${where}: JWT_SECRET from the environment`);
+    if (service.name === 'user-service') {
+      assert.deepEqual(cfg.JWT_PRIVATE_KEYS, [SIGNING_JWK], `${where}: keys from the environment`);
+    } else {
+      // Verifiers hold no signing key: they fetch user-service's public ones.
+      assert.ok(!('JWT_PRIVATE_KEYS' in env), `${where}: no private key`);
+      assert.equal(cfg.JWT_JWKS, undefined, `${where}: keys fetched, not given`);
+    }
     for (const other of SERVICES) {
       const url = cfg[`${other.name.split('-')[0].toUpperCase()}_SERVICE_URL`];
       if (url !== undefined) {
@@ -311,7 +323,7 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
 
   // Optional variables reach the services when set, and are left out when not.
   const withAdmin = resolved(file, {
-    JWT_SECRET,
+    JWT_PRIVATE_KEYS,
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: 'admin-password-123',
     LOG_LEVEL: 'warn',
@@ -334,10 +346,10 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
   assert.ok(!('ADMIN_USERNAME' in plain) && !('ADMIN_PASSWORD' in plain));
 });
 
-test('docker-compose.yml stops with a clear message when JWT_SECRET is not set', () => {
+test('docker-compose.yml stops with a clear message when JWT_PRIVATE_KEYS is not set', () => {
   const result = composeConfig(client, 'docker-compose.yml', {});
-  assert.notEqual(result.status, 0, 'config must fail without JWT_SECRET');
-  assert.match(result.output, /JWT_SECRET is required/);
+  assert.notEqual(result.status, 0, 'config must fail without JWT_PRIVATE_KEYS');
+  assert.match(result.output, /JWT_PRIVATE_KEYS is required/);
   // The development compose file needs nothing.
   assert.equal(composeConfig(client, 'docker-compose.dev.yml', {}).status, 0);
 });
@@ -398,7 +410,7 @@ test('metricNames reads the metric names of a PromQL expression', () => {
 
 test('docker-compose.yml, profile observability: Prometheus and Grafana from deploy/', () => {
   const file = 'docker-compose.yml';
-  const { services } = resolved(file, { JWT_SECRET, COMPOSE_PROFILES: 'observability' });
+  const { services } = resolved(file, { JWT_PRIVATE_KEYS, COMPOSE_PROFILES: 'observability' });
   for (const name of OBSERVABILITY) {
     assert.deepEqual(
       services[name]?.profiles,

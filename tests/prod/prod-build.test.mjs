@@ -10,7 +10,7 @@
 // FLASH_KEEP_PROD_BUILD=1 keeps the work directory for a look afterwards.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -133,7 +133,15 @@ test(
         ? `running the services as uid ${UNPRIVILEGED}, like USER node`
         : 'running the services as this user (not root, or Node.js is not reachable for nobody)',
     );
-    const jwtSecret = randomBytes(32).toString('hex');
+    // user-service's signing key, as an operator gives it; the others fetch its public half.
+    const signingKeys = JSON.stringify({
+      keys: [
+        {
+          ...generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
+          kid: 'prod-check',
+        },
+      ],
+    });
     const ports = new Map();
     for (const service of SERVICES) ports.set(service.name, await freePort());
 
@@ -148,11 +156,11 @@ test(
         ...image.env,
         ...kafkaLoginOf(service.name),
         PORT: String(port),
-        JWT_SECRET: jwtSecret,
         LOG_LEVEL: 'warn',
+        USER_SERVICE_URL: `http://127.0.0.1:${ports.get('user-service')}`,
       };
+      if (service.name === 'user-service') env.JWT_PRIVATE_KEYS = signingKeys;
       if (service.name === 'order-service') {
-        env.USER_SERVICE_URL = `http://127.0.0.1:${ports.get('user-service')}`;
         env.INVENTORY_SERVICE_URL = `http://127.0.0.1:${ports.get('inventory-service')}`;
       }
       const [command, ...args] = image.cmd;

@@ -3,6 +3,7 @@ import { CoreModule, type ServiceInfo } from '@flash-sale/common';
 import type { UserServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
 import { UserEntity } from './users/user.entity.js';
+import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -17,6 +18,7 @@ export class AppModule {
           database: { entities: [UserEntity], migrations },
           kafka: { groupId: 'user-service', topics: [] },
         }),
+        TokensModule,
         UsersModule,
       ],
     };

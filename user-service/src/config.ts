@@ -1,4 +1,4 @@
-import { baseEnvSchema, loadConfig } from '@flash-sale/common';
+import { baseEnvSchema, keySetVariable, loadConfig, parsePrivateKeySet } from '@flash-sale/common';
 import { z } from 'zod';
 import {
   PASSWORD_MAX_LENGTH,
@@ -14,11 +14,22 @@ const count = (min: number, max: number, fallback: number) =>
     .max(max, `must be a whole number from ${min} to ${max}`)
     .default(fallback);
 
-/** user-service settings: the common ones plus token lifetime, login throttling and the admin. */
+/**
+ * user-service settings: the common ones plus signing keys, token lifetime, login throttling and
+ * the admin.
+ */
 export const userServiceEnvSchema = baseEnvSchema(
   { port: 3001, database: 'user_service' },
   {
     JWT_EXPIRES_IN_SECONDS: count(60, 86_400, 900),
+    /**
+     * The Ed25519 private keys access tokens are signed with, as a JWK Set (each key with a
+     * `kid`): the first signs, all are published (two at once while rotating). Inline JSON or a
+     * file (a mounted k8s Secret). Required with NODE_ENV=production; elsewhere a key pair is
+     * generated into <repo>/.cache/keys at first start.
+     */
+    JWT_PRIVATE_KEYS: keySetVariable(parsePrivateKeySet, 'inline'),
+    JWT_PRIVATE_KEYS_FILE: keySetVariable(parsePrivateKeySet, 'file'),
     /**
      * Failed logins allowed per account (or unknown name) *from one client address* within the
      * window; then 429 with a backoff that doubles with each further attempt from that address.
@@ -59,6 +70,26 @@ export const userServiceEnvSchema = baseEnvSchema(
     ADMIN_EMAIL: z.email('must be an email address').max(254).optional(),
   },
 ).superRefine((env, ctx) => {
+  if (env.JWT_PRIVATE_KEYS !== undefined && env.JWT_PRIVATE_KEYS_FILE !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['JWT_PRIVATE_KEYS_FILE'],
+      message:
+        'JWT_PRIVATE_KEYS and JWT_PRIVATE_KEYS_FILE are two ways to give one key set; set one',
+    });
+  }
+  if (
+    env.NODE_ENV === 'production' &&
+    env.JWT_PRIVATE_KEYS === undefined &&
+    env.JWT_PRIVATE_KEYS_FILE === undefined
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['JWT_PRIVATE_KEYS'],
+      message:
+        'NODE_ENV=production needs the signing keys: set JWT_PRIVATE_KEYS or JWT_PRIVATE_KEYS_FILE (npm run keys:generate -w user-service makes one)',
+    });
+  }
   if (env.LOGIN_MAX_FAILURES_PER_ACCOUNT < env.LOGIN_MAX_FAILURES_PER_USERNAME) {
     ctx.addIssue({
       code: 'custom',

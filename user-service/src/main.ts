@@ -8,5 +8,6 @@ const info = { name: 'user-service', version: readPackageVersion(import.meta.url
 
 await startApp(AppModule.register(config, info), config, {
   info,
-  description: 'Registration, login and access tokens (JWT) for the flash-sale platform.',
+  description:
+    'Registration, login and access tokens (EdDSA JWTs; public keys at /.well-known/jwks.json) for the flash-sale platform.',
 });

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { RUN_NODE_TEST_TIMEOUT_MS, runNode } from '@flash-sale/common/testing';
+import { RUN_NODE_TEST_TIMEOUT_MS, runNode, TestTokenIssuer } from '@flash-sale/common/testing';
 import { startUserService } from './support/app.js';
 import { payloadOf } from './support/tokens.js';
 import { newRegistration } from './support/users.js';
@@ -104,15 +103,19 @@ describe('user-service admin bootstrap (e2e)', () => {
 });
 
 describe('user-service start-up configuration (e2e)', () => {
-  const strongSecret = randomBytes(32).toString('base64url');
+  const signingKey = new TestTokenIssuer();
 
   it.each<[string, Record<string, string>, string]>([
-    ['a JWT_SECRET under 32 characters', { JWT_SECRET: 'too-short-secret' }, 'JWT_SECRET'],
-    ['production without a JWT_SECRET', { NODE_ENV: 'production' }, 'JWT_SECRET'],
+    ['production without a signing key', { NODE_ENV: 'production' }, 'JWT_PRIVATE_KEYS'],
     [
-      'production with the development secret',
-      { NODE_ENV: 'production', JWT_SECRET: 'development-only-secret-do-not-use-in-production' },
-      'JWT_SECRET',
+      'a signing key set that holds only a public key',
+      { JWT_PRIVATE_KEYS: signingKey.jwksJson },
+      'JWT_PRIVATE_KEYS',
+    ],
+    [
+      'a signing key file that does not exist',
+      { JWT_PRIVATE_KEYS_FILE: '/nonexistent/keys.json' },
+      'JWT_PRIVATE_KEYS_FILE',
     ],
     ['ADMIN_USERNAME without ADMIN_PASSWORD', { ADMIN_USERNAME: 'root' }, 'ADMIN_PASSWORD'],
     [
@@ -133,23 +136,23 @@ describe('user-service start-up configuration (e2e)', () => {
 
       expect(outcome.code).toBe(1);
       expect(outcome.stderr).toContain(`${name}:`);
-      expect(outcome.stderr).not.toContain('too-short-secret');
+      expect(outcome.stderr).not.toContain(String(signingKey.jwks.keys[0]?.x));
     },
     RUN_NODE_TEST_TIMEOUT_MS,
   );
 
   it(
-    'accepts a strong secret in production (only the other bad variable is named)',
+    'accepts a configured signing key in production (only the other bad variable is named)',
     async () => {
       const outcome = await runNode(mainScript, {
         NODE_ENV: 'production',
-        JWT_SECRET: strongSecret,
+        JWT_PRIVATE_KEYS: JSON.stringify(signingKey.privateJwkSet),
         LOGIN_THROTTLE_WINDOW_SECONDS: 'soon',
       });
 
       expect(outcome.code).toBe(1);
       expect(outcome.stderr).toContain('LOGIN_THROTTLE_WINDOW_SECONDS:');
-      expect(outcome.stderr).not.toContain('JWT_SECRET');
+      expect(outcome.stderr).not.toContain('JWT_PRIVATE_KEYS');
     },
     RUN_NODE_TEST_TIMEOUT_MS,
   );

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { startUserService, type RunningService } from './support/app.js';
-import { forgedTokens, headerOf, payloadOf, signToken } from './support/tokens.js';
+import { forgedTokens, headerOf, payloadOf, TEST_SIGNING_KEY } from './support/tokens.js';
 import { newRegistration, unknownUsername, type Registration } from './support/users.js';
 
 const ACCOUNT_LIMIT = 3;
@@ -274,7 +274,7 @@ describe('users (e2e)', () => {
         },
       });
       const token = res.body.accessToken as string;
-      expect(headerOf(token)).toMatchObject({ alg: 'HS256' });
+      expect(headerOf(token)).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: TEST_SIGNING_KEY.kid });
       const claims = payloadOf(token);
       expect(claims).toMatchObject({
         sub: user.id,
@@ -637,7 +637,8 @@ describe('users (e2e)', () => {
 
     it('answers 404 USER_NOT_FOUND for a valid token of a user that does not exist', async () => {
       const now = Math.floor(Date.now() / 1_000);
-      const orphan = signToken(
+      const orphan = TEST_SIGNING_KEY.forge(
+        {},
         {
           sub: '18446744073709551000',
           username: 'gone',
@@ -647,7 +648,6 @@ describe('users (e2e)', () => {
           iat: now,
           exp: now + 60,
         },
-        service.config.JWT_SECRET,
       );
 
       const res = await http()

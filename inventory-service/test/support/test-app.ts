@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AccessTokenService, KafkaClient, KafkaConsumerService } from '@flash-sale/common';
-import { createTestApp } from '@flash-sale/common/testing';
+import { KafkaClient, KafkaConsumerService } from '@flash-sale/common';
+import { createTestApp, TestTokenIssuer } from '@flash-sale/common/testing';
 import { Role } from '@flash-sale/contracts';
 import { AppModule, type AppModuleOverrides } from '../../src/app.module.js';
 import { loadInventoryServiceConfig, type InventoryServiceConfig } from '../../src/config.js';
@@ -9,8 +9,19 @@ import { ProductsService } from '../../src/products/products.service.js';
 
 export const info = { name: 'inventory-service', version: 'test' };
 
+/**
+ * The suites' stand-in for user-service's signing key: the app is given its public JWK Set
+ * (JWT_JWKS) and {@link authHeaders} sign with it.
+ */
+export const SIGNING_KEY = new TestTokenIssuer();
+
 export function testConfig(env: Record<string, string> = {}): InventoryServiceConfig {
-  return loadInventoryServiceConfig({ ...process.env, LOG_LEVEL: 'warn', ...env });
+  return loadInventoryServiceConfig({
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    JWT_JWKS: SIGNING_KEY.jwksJson,
+    ...env,
+  });
 }
 
 /**
@@ -38,11 +49,10 @@ export async function whenKafkaReady(app: NestFastifyApplication): Promise<void>
   await app.get(KafkaConsumerService).whenConsuming();
 }
 
-/** Bearer headers for an admin and for an ordinary user, signed with the app's own key. */
-export async function authHeaders(app: NestFastifyApplication) {
-  const tokens = app.get(AccessTokenService);
-  const admin = await tokens.sign({ sub: '1', username: 'test-admin', role: Role.Admin });
-  const user = await tokens.sign({ sub: '2', username: 'test-user', role: Role.User });
+/** Bearer headers for an admin and for an ordinary user, signed with the suites' key. */
+export async function authHeaders(_app?: NestFastifyApplication) {
+  const admin = await SIGNING_KEY.sign({ sub: '1', username: 'test-admin', role: Role.Admin });
+  const user = await SIGNING_KEY.sign({ sub: '2', username: 'test-user', role: Role.User });
   return {
     admin: { authorization: `Bearer ${admin}` },
     user: { authorization: `Bearer ${user}` },

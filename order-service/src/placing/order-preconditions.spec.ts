@@ -1,6 +1,6 @@
 import type { HttpAdapterHost } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
-import { AccessTokenService, DomainError } from '@flash-sale/common';
+import { DomainError } from '@flash-sale/common';
+import { TestTokenIssuer } from '@flash-sale/common/testing';
 import { ErrorCode, Role } from '@flash-sale/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { strictFake } from '../../test/support/strict-fake.js';
@@ -17,12 +17,11 @@ import { OrdersService } from './orders.service.js';
 import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 import { SoldOutGate } from './sold-out.gate.js';
 
-const jwt = new JwtService({
-  secret: 'a-test-secret-that-is-long-enough-0123456789',
-  signOptions: { algorithm: 'HS256', issuer: 'iss-test', audience: 'aud-test', expiresIn: 60 },
-  verifyOptions: { algorithms: ['HS256'], issuer: 'iss-test', audience: 'aud-test' },
+const signer = new TestTokenIssuer({ issuer: 'iss-test', audience: 'aud-test' });
+const tokens = Object.assign(signer.verifier(), {
+  /** Signs as user-service would (the verifier itself holds no signing key). */
+  sign: (claims: Parameters<TestTokenIssuer['sign']>[0]) => signer.sign(claims, 60),
 });
-const tokens = new AccessTokenService(jwt);
 
 interface Case {
   customer: boolean;
@@ -83,7 +82,7 @@ async function serviceAnswer(c: Case): Promise<string> {
 async function gateAnswer(c: Case): Promise<string> {
   const { soldOut, pending } = stateOf(c);
   const gate = new SoldOutGate({} as HttpAdapterHost, tokens, soldOut, pending);
-  const token = await jwt.signAsync({
+  const token = await tokens.sign({
     sub: c.customer ? '7' : 'svc-1',
     username: 'alice',
     role: Role.User,

@@ -1,6 +1,5 @@
 import type { HttpAdapterHost } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
-import { AccessTokenService } from '@flash-sale/common';
+import { TestTokenIssuer } from '@flash-sale/common/testing';
 import { Role } from '@flash-sale/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { strictFake } from '../../test/support/strict-fake.js';
@@ -8,12 +7,11 @@ import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 import { SoldOutGate } from './sold-out.gate.js';
 
-const jwt = new JwtService({
-  secret: 'a-test-secret-that-is-long-enough-0123456789',
-  signOptions: { algorithm: 'HS256', issuer: 'iss-test', audience: 'aud-test', expiresIn: 60 },
-  verifyOptions: { algorithms: ['HS256'], issuer: 'iss-test', audience: 'aud-test' },
+const signer = new TestTokenIssuer({ issuer: 'iss-test', audience: 'aud-test' });
+const tokens = Object.assign(signer.verifier(), {
+  /** Signs as user-service would (the verifier itself holds no signing key). */
+  sign: (claims: Parameters<TestTokenIssuer['sign']>[0]) => signer.sign(claims, 60),
 });
-const tokens = new AccessTokenService(jwt);
 const customer = { sub: '7', username: 'alice', role: Role.User };
 
 /** A Fastify app with the gate in front of stand-ins of the order routes that say they ran. */

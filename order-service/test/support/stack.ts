@@ -1,12 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { JwtService } from '@nestjs/jwt';
+import { TestTokenIssuer } from '@flash-sale/common/testing';
 import { Role } from '@flash-sale/contracts';
 import { loadOrderServiceConfig } from '../../src/config.js';
 
 /** Settings of this machine's infrastructure (the same defaults the services use). */
 export const infra = loadOrderServiceConfig({ ...process.env });
+
+/**
+ * The suites' stand-in for user-service's signing key: every spawned service is given its public
+ * JWK Set (JWT_JWKS), and {@link bearer} signs with it.
+ */
+export const SIGNING_KEY = new TestTokenIssuer({
+  issuer: infra.JWT_ISSUER,
+  audience: infra.JWT_AUDIENCE,
+});
 
 const ORDER_SERVICE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const INVENTORY_SERVICE_DIR = fileURLToPath(new URL('../../../inventory-service', import.meta.url));
@@ -55,6 +64,7 @@ export class SpawnedService {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',
         LOG_LEVEL: 'warn',
+        JWT_JWKS: SIGNING_KEY.jwksJson,
         ...env,
         PORT: port,
       },
@@ -110,22 +120,12 @@ export class SpawnedService {
   }
 }
 
-const jwt = new JwtService({
-  secret: infra.JWT_SECRET,
-  signOptions: {
-    algorithm: 'HS256',
-    issuer: infra.JWT_ISSUER,
-    audience: infra.JWT_AUDIENCE,
-    expiresIn: 3_600,
-  },
-});
-
 /**
  * A Bearer header for a customer (or an admin) with the given id, signed as user-service signs
- * (AccessTokenService.sign, synchronously, so requests can be built in one expression).
+ * (synchronously, so requests can be built in one expression).
  */
 export function bearer(userId: number | string, role: Role = Role.User): string {
-  return `Bearer ${jwt.sign({ username: `user${userId}`, role }, { subject: String(userId) })}`;
+  return `Bearer ${SIGNING_KEY.signSync({ sub: String(userId), username: `user${userId}`, role })}`;
 }
 
 /** User ids nobody else uses in this run. */

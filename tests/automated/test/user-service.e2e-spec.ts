@@ -16,7 +16,7 @@ import { describeOperationalEndpoints } from './support/operational.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-/** An HS256 token with the right claims but signed with another secret. */
+/** An HS256 token with the right claims (no service accepts HS256, whatever the secret). */
 function forgedToken(claims: Record<string, unknown>): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
   const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
@@ -204,7 +204,7 @@ describe('user-service', () => {
       user = await createUser();
     });
 
-    it('answers a Bearer HS256 token with sub, username, role and exp', async () => {
+    it('answers a Bearer EdDSA token with sub, username, role and exp', async () => {
       const res = await users.post('/api/users/login', {
         json: { username: user.username, password: user.password },
       });
@@ -221,7 +221,9 @@ describe('user-service', () => {
           createdAt: expect.stringMatching(ISO_DATE),
         },
       });
-      expect(jwtPart(res.body.accessToken, 0)).toEqual(expect.objectContaining({ alg: 'HS256' }));
+      expect(jwtPart(res.body.accessToken, 0)).toEqual(
+        expect.objectContaining({ alg: 'EdDSA', typ: 'at+jwt' }),
+      );
       const claims = jwtPart(res.body.accessToken, 1);
       expect(claims).toEqual(
         expect.objectContaining({ sub: user.id, username: user.username, role: 'user' }),

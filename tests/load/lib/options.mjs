@@ -50,7 +50,8 @@ Flags (environment variable in brackets; a flag wins):
   --no-floors                skip the bare-Fastify floors (ratios and two targets become "n/a")
 Other environment: ADMIN_USERNAME/ADMIN_PASSWORD (admin login; set for services the bench starts),
 DB_HOST DB_PORT DB_USERNAME DB_PASSWORD ORDER_DB_DATABASE (order_service's MySQL, read-only),
-REDIS_HOST REDIS_PORT, KAFKA_BROKER, JWT_SECRET (only to sign an admin token when no admin login is set).`;
+REDIS_HOST REDIS_PORT, KAFKA_BROKER, JWT_PRIVATE_KEYS_FILE (user-service's keys, to sign an admin token when no admin login is set;
+default: the development key in .cache/keys).`;
 
 function convert(name, kind, raw) {
   if (kind === 'bool') return raw === true || raw === '1' || raw === 'true' || raw === 'yes';

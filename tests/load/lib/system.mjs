@@ -1,10 +1,11 @@
 // The system under test: finding or starting the three services, the admin token, the buyers,
 // and describing the machine the figures were taken on.
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { signWithKeyFile } from './dev-token.mjs';
 import { commandOf, pidListeningOn } from './processes.mjs';
 import pMap from 'p-map';
 import { http, jwtPayload, progress, sleep } from './support.mjs';
@@ -152,27 +153,18 @@ async function login(options, username, password) {
   throw new Error(message);
 }
 
-/** An admin token: login with ADMIN_USERNAME/ADMIN_PASSWORD, else one signed with JWT_SECRET. */
+/**
+ * An admin token: login with ADMIN_USERNAME/ADMIN_PASSWORD, else one signed with user-service's
+ * key (its development key from .cache/keys, or JWT_PRIVATE_KEYS_FILE).
+ */
 export async function adminToken(options, admin) {
   if (admin.username && admin.password) {
     const token = await login(options, admin.username, admin.password);
     return { token, how: `login as ${admin.username}` };
   }
   // No admin account known: sign one as user-service would (same claims, issuer and audience).
-  const secret = process.env.JWT_SECRET ?? 'development-only-secret-do-not-use-in-production';
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({
-    sub: '1',
-    username: 'bench-admin',
-    role: 'admin',
-    iat: now,
-    exp: now + 3_600,
-    iss: process.env.JWT_ISSUER ?? 'flash-sale-user-service',
-    aud: process.env.JWT_AUDIENCE ?? 'flash-sale',
-  })}`;
-  const token = `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-  return { token, how: 'signed with JWT_SECRET (no ADMIN_USERNAME/ADMIN_PASSWORD set)' };
+  const token = await signWithKeyFile({ sub: '1', username: 'bench-admin', role: 'admin' });
+  return { token, how: "signed with user-service's key (no ADMIN_USERNAME/ADMIN_PASSWORD set)" };
 }
 
 function newBuyer(tag, i) {

@@ -7,6 +7,7 @@ import {
   InMemoryUsersRepository,
   strictFake,
 } from '../../test/support/fakes.js';
+import type { AccessTokenSigner } from '../tokens/access-token.signer.js';
 import { LoginThrottle, accountKeyOf, networkKeyOf, pairKeyOf } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { UniqueUserViolation, type UsersRepository } from './users.repository.js';
@@ -32,6 +33,7 @@ function setup() {
     passwords,
     new LoginThrottle(counter, limits),
     tokens as unknown as AccessTokenService,
+    tokens as unknown as AccessTokenSigner,
     { JWT_EXPIRES_IN_SECONDS: 600 },
   );
   return { service, users, passwords, counter, tokens };
@@ -54,6 +56,7 @@ function serviceWith(
     parts.passwords ?? strictFake<PasswordHasher>({}, 'passwords'),
     parts.throttle ?? strictFake<LoginThrottle>({}, 'throttle'),
     (parts.tokens ?? strictFake<FakeAccessTokens>({}, 'tokens')) as unknown as AccessTokenService,
+    (parts.tokens ?? strictFake<FakeAccessTokens>({}, 'signer')) as unknown as AccessTokenSigner,
     { JWT_EXPIRES_IN_SECONDS: 600 },
   );
 }

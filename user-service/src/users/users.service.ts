@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccessTokenService, InjectConfig, InvalidTokenError } from '@flash-sale/common';
 import { Role, type AccessTokenClaims } from '@flash-sale/contracts';
 import type { UserServiceConfig } from '../config.js';
+import { AccessTokenSigner } from '../tokens/access-token.signer.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { withoutSecrets, type StoredUser, type User } from './user.js';
@@ -48,6 +49,7 @@ export class UsersService {
     private readonly passwords: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly tokens: AccessTokenService,
+    private readonly signer: AccessTokenSigner,
     @InjectConfig() private readonly config: Pick<UserServiceConfig, 'JWT_EXPIRES_IN_SECONDS'>,
   ) {}
 
@@ -98,7 +100,7 @@ export class UsersService {
     if (this.passwords.needsRehash(user.passwordHash)) {
       await this.users.update(user.id, { passwordHash: await this.passwords.hash(password) });
     }
-    const accessToken = await this.tokens.sign({
+    const accessToken = await this.signer.sign({
       sub: user.id,
       username: user.username,
       role: user.role,

@@ -5,6 +5,7 @@ import { AppModule } from '../../src/app.module.js';
 import { loadUserServiceConfig, type UserServiceConfig } from '../../src/config.js';
 import { LoginAttemptCounter } from '../../src/users/login-attempt-counter.js';
 import { networkKeyOf } from '../../src/users/login-throttle.js';
+import { TEST_SIGNING_KEY } from './tokens.js';
 
 export const SERVICE_INFO = { name: 'user-service', version: 'test' };
 
@@ -25,7 +26,12 @@ export interface RunningService {
  * on a free port of 127.0.0.1. The caller closes `app`.
  */
 export async function startUserService(env: Record<string, string> = {}): Promise<RunningService> {
-  const config = loadUserServiceConfig({ ...process.env, LOG_LEVEL: 'silent', ...env });
+  const config = loadUserServiceConfig({
+    ...process.env,
+    LOG_LEVEL: 'silent',
+    JWT_PRIVATE_KEYS: JSON.stringify(TEST_SIGNING_KEY.privateJwkSet),
+    ...env,
+  });
   const app = await createTestApp(AppModule.register(config, SERVICE_INFO), config, SERVICE_INFO);
   await app.listen(0, TEST_CLIENT_IP);
   const url = await app.getUrl();

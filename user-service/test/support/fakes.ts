@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { InvalidTokenError, type AccessTokenService } from '@flash-sale/common';
 import type { AccessTokenClaims, Role } from '@flash-sale/contracts';
+import type { AccessTokenSigner } from '../../src/tokens/access-token.signer.js';
 import type { AttemptCount, LoginAttemptCounter } from '../../src/users/login-attempt-counter.js';
 import type { PasswordHasher } from '../../src/users/password-hasher.js';
 import type { NewUser, StoredUser } from '../../src/users/user.js';
@@ -153,7 +154,9 @@ export class InMemoryAttemptCounter implements LoginAttemptCounter {
 }
 
 /** Tokens that are readable JSON, "signed" by a prefix; anything else fails verification. */
-export class FakeAccessTokens implements Pick<AccessTokenService, 'sign' | 'verify'> {
+export class FakeAccessTokens
+  implements Pick<AccessTokenService, 'verify'>, Pick<AccessTokenSigner, 'sign'>
+{
   static readonly PREFIX = 'fake-token.';
 
   sign = jest.fn((claims: AccessTokenClaims) => {

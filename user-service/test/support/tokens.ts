@@ -1,21 +1,23 @@
 import { createHmac } from 'node:crypto';
+import { TestTokenIssuer } from '@flash-sale/common/testing';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Settings a crafted token is checked against. */
 export interface TokenSettings {
-  JWT_SECRET: string;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
 }
 
-/** An HS256 JWT signed by hand, so tests can forge exactly the token they mean. */
-export function signToken(
-  payload: Record<string, unknown>,
-  secret: string,
-  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
-): string {
-  const unsigned = `${base64url(header)}.${base64url(payload)}`;
+/**
+ * The key the suites' user-service signs with (given to it as JWT_PRIVATE_KEYS by
+ * `startUserService`), so tests can also sign exactly the token they mean with it.
+ */
+export const TEST_SIGNING_KEY = new TestTokenIssuer();
+
+/** An HS256 JWT signed by hand with `secret`: what no service may accept any more. */
+export function hs256Token(payload: Record<string, unknown>, secret: string): string {
+  const unsigned = `${base64url({ alg: 'HS256', typ: 'at+jwt' })}.${base64url(payload)}`;
   const signature = createHmac('sha256', secret).update(unsigned).digest('base64url');
   return `${unsigned}.${signature}`;
 }
@@ -52,30 +54,30 @@ export function forgedTokens(validToken: string, settings: TokenSettings): [stri
   const [header, , signature] = validToken.split('.');
   const withoutRole: Record<string, unknown> = { ...claims };
   delete withoutRole.role;
+  const key = TEST_SIGNING_KEY;
+  const stranger = new TestTokenIssuer({ kid: key.kid });
   return [
     [
       'tampered (role changed to admin, signature kept)',
       `${header}.${base64url({ ...claims, role: 'admin' })}.${signature}`,
     ],
     ['truncated signature', validToken.slice(0, -4)],
-    ['expired', signToken({ ...claims, iat: now - 1_000, exp: now - 10 }, settings.JWT_SECRET)],
-    ['alg:none, unsigned', `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`],
+    ['expired', key.forge({}, { ...claims, iat: now - 1_000, exp: now - 10 })],
+    ['alg:none, unsigned', `${base64url({ alg: 'none', typ: 'at+jwt' })}.${base64url(claims)}.`],
     [
       'alg:none, with the original signature',
-      `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.${signature}`,
+      `${base64url({ alg: 'none', typ: 'at+jwt' })}.${base64url(claims)}.${signature}`,
     ],
-    [
-      'HS512 instead of HS256',
-      signToken(claims, settings.JWT_SECRET, { alg: 'HS512', typ: 'JWT' }),
-    ],
-    [
-      'signed with another secret',
-      signToken(claims, 'another-secret-that-is-long-enough-to-pass-checks'),
-    ],
-    ['from another issuer', signToken({ ...claims, iss: 'someone-else' }, settings.JWT_SECRET)],
-    ['for another audience', signToken({ ...claims, aud: 'another-app' }, settings.JWT_SECRET)],
-    ['without a role claim', signToken(withoutRole, settings.JWT_SECRET)],
-    ['with an unknown role', signToken({ ...claims, role: 'root' }, settings.JWT_SECRET)],
+    ['HS256 with some secret', hs256Token(claims, 'another-secret-that-is-long-enough-to-pass')],
+    ['HS256 with the public key as the secret', hs256Token(claims, String(key.jwks.keys[0]?.x))],
+    ['signed by another Ed25519 key under the same kid', stranger.forge({}, claims)],
+    ['signed by a key that is not published', new TestTokenIssuer().forge({}, claims)],
+    ['typ JWT instead of at+jwt', key.forge({ typ: 'JWT' }, claims)],
+    ['no typ', key.forge({ typ: undefined }, claims)],
+    ['from another issuer', key.forge({}, { ...claims, iss: 'someone-else' })],
+    ['for another audience', key.forge({}, { ...claims, aud: 'another-app' })],
+    ['without a role claim', key.forge({}, withoutRole)],
+    ['with an unknown role', key.forge({}, { ...claims, role: 'root' })],
     ['not a JWT at all', 'not-a-token'],
   ];
 }

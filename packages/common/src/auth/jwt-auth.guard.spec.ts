@@ -1,20 +1,22 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
 import { createHmac } from 'node:crypto';
+import { createLocalJWKSet } from 'jose';
 import { Role } from '@flash-sale/contracts';
 import { DomainError } from '../errors/domain-error.js';
-import { AccessTokenService } from './access-token.service.js';
+import { TestTokenIssuer } from '../testing/token-issuer.js';
+import { AccessTokenService, KeySetUnavailableError } from './access-token.service.js';
 import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.decorators.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 
-const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
-const jwt = new JwtService({
-  secret: SECRET,
-  signOptions: { algorithm: 'HS256', issuer: 'iss-test', audience: 'aud-test', expiresIn: 60 },
-  verifyOptions: { algorithms: ['HS256'], issuer: 'iss-test', audience: 'aud-test' },
+const issuer = new TestTokenIssuer({ issuer: 'iss-test', audience: 'aud-test' });
+const tokens = {
+  sign: (claims: Parameters<TestTokenIssuer['sign']>[0]) => issuer.sign(claims, 60),
+};
+const verifier = new AccessTokenService(createLocalJWKSet(issuer.jwks), {
+  issuer: 'iss-test',
+  audience: 'aud-test',
 });
-const tokens = new AccessTokenService(jwt);
 
 function contextFor(authorization: string | undefined, metadata: Record<string, unknown> = {}) {
   const request = {
@@ -34,13 +36,13 @@ function b64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-function handMade(header: object, payload: object, secret = SECRET): string {
+function handMade(header: object, payload: object, secret: string): string {
   const unsigned = `${b64url(header)}.${b64url(payload)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
 
 describe(JwtAuthGuard.name, () => {
-  const guard = new JwtAuthGuard(new Reflector(), tokens);
+  const guard = new JwtAuthGuard(new Reflector(), verifier);
   const claims = { sub: '7', username: 'alice', role: Role.User };
   const now = () => Math.floor(Date.now() / 1000);
 
@@ -87,10 +89,10 @@ describe(JwtAuthGuard.name, () => {
         `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ ...claims, iss: 'iss-test', aud: 'aud-test', exp: now() + 60 })}.`,
     ],
     [
-      'another secret',
+      'an HS256 token',
       () =>
         handMade(
-          { alg: 'HS256' },
+          { alg: 'HS256', typ: 'at+jwt' },
           { ...claims, iss: 'iss-test', aud: 'aud-test', iat: now(), exp: now() + 60 },
           'x'.repeat(40),
         ),
@@ -98,24 +100,21 @@ describe(JwtAuthGuard.name, () => {
     [
       'an expired token',
       () =>
-        handMade(
-          { alg: 'HS256' },
+        issuer.forge(
+          {},
           { ...claims, iss: 'iss-test', aud: 'aud-test', iat: now() - 120, exp: now() - 60 },
         ),
     ],
     [
       'a wrong issuer',
       () =>
-        handMade(
-          { alg: 'HS256' },
-          { ...claims, iss: 'evil', aud: 'aud-test', iat: now(), exp: now() + 60 },
-        ),
+        issuer.forge({}, { ...claims, iss: 'evil', aud: 'aud-test', iat: now(), exp: now() + 60 }),
     ],
     [
       'an unknown role',
       () =>
-        handMade(
-          { alg: 'HS256' },
+        issuer.forge(
+          {},
           {
             ...claims,
             role: 'root',
@@ -137,6 +136,20 @@ describe(JwtAuthGuard.name, () => {
     await expect(guard.canActivate(contextFor(`Bearer ${forged}`).context)).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
+  });
+
+  it('answers SERVICE_UNAVAILABLE, not UNAUTHORIZED, when the keys cannot be had', async () => {
+    const unreachable = new AccessTokenService(
+      () => Promise.reject(new TypeError('fetch failed')),
+      { issuer: 'iss-test', audience: 'aud-test' },
+    );
+    await expect(unreachable.verify(await tokens.sign(claims))).rejects.toBeInstanceOf(
+      KeySetUnavailableError,
+    );
+    const { context } = contextFor(`Bearer ${await tokens.sign(claims)}`);
+    await expect(
+      new JwtAuthGuard(new Reflector(), unreachable).canActivate(context),
+    ).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
 
   it('answers FORBIDDEN when the role is not allowed, and lets an admin through', async () => {

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ErrorCode, type Role } from '@flash-sale/contracts';
 import { DomainError } from '../errors/domain-error.js';
 import { BEARER_CHALLENGE, INVALID_TOKEN_CHALLENGE } from '../errors/http-error.filter.js';
-import { AccessTokenService } from './access-token.service.js';
+import { AccessTokenService, KeySetUnavailableError } from './access-token.service.js';
 import { IS_PUBLIC_KEY, ROLES_KEY, type AuthenticatedRequest } from './auth.decorators.js';
 
 // The scheme name is case-insensitive (RFC 9110 §11.1).
@@ -16,7 +16,7 @@ export function bearerTokenOf(authorization: string | undefined): string | undef
 
 /**
  * The global guard of every service: a route needs a valid Bearer token unless it is marked
- * `@Public()`; `@Roles()` then restricts it further. Tokens are verified locally (no HTTP call).
+ * `@Public()`; `@Roles()` then restricts it further. Tokens are verified locally against user-service's public keys (fetched once and cached, see AuthModule).
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -41,7 +41,15 @@ export class JwtAuthGuard implements CanActivate {
     try {
       const { sub, username, role } = await this.tokens.verify(token);
       request.user = { sub, username, role };
-    } catch {
+    } catch (error) {
+      if (error instanceof KeySetUnavailableError) {
+        // user-service's keys did not come: the token may well be good, so no 401 (which tells
+        // a client to sign in again); the client may retry.
+        throw new DomainError(
+          ErrorCode.ServiceUnavailable,
+          'The keys to check the access token are unavailable; try again shortly',
+        );
+      }
       throw new DomainError(ErrorCode.Unauthorized, 'The access token is invalid or expired', {
         wwwAuthenticate: INVALID_TOKEN_CHALLENGE,
       });

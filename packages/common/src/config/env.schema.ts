@@ -1,11 +1,41 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { KAFKA_SASL_MECHANISMS } from '../kafka/kafka-credentials.js';
+import { KeySetError, parsePublicKeySet } from '../auth/access-token.keys.js';
 
 /**
- * A JWT secret that only a development machine may use. Production refuses it (and any secret
- * shorter than 32 characters), so a deployment cannot ship with the value from the README.
+ * A JWK Set given inline (`text`) or as a file (`path`), parsed with `parse`; a bad one is a
+ * config problem that names the variable and says why.
  */
-export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
+export function keySetVariable<T>(parse: (text: string) => T, from: 'inline' | 'file') {
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .optional()
+    .transform((value, ctx): T | undefined => {
+      if (value === undefined) return undefined;
+      let text = value;
+      if (from === 'file') {
+        try {
+          text = readFileSync(value, 'utf8');
+        } catch (error) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+          });
+          return z.NEVER;
+        }
+      }
+      try {
+        return parse(text);
+      } catch (error) {
+        if (!(error instanceof KeySetError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+    });
+}
 
 const port = (fallback: number) =>
   z.coerce
@@ -95,10 +125,19 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
         .trim()
         .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
         .optional(),
-      JWT_SECRET: z
-        .string()
-        .min(32, 'must be at least 32 characters')
-        .default(DEVELOPMENT_JWT_SECRET),
+      /**
+       * Where user-service answers. Every service verifies access tokens against the public keys
+       * user-service publishes at `<USER_SERVICE_URL>/.well-known/jwks.json` (unless given below).
+       */
+      USER_SERVICE_URL: z.url().default('http://127.0.0.1:3001'),
+      /** Another URL of that JWK Set (a gateway, say). */
+      JWT_JWKS_URL: z.url().optional(),
+      /**
+       * The public keys themselves, as a JWK Set (inline JSON, or a file such as a mounted k8s
+       * Secret/ConfigMap): no fetching then. Public keys only; a private member is refused.
+       */
+      JWT_JWKS: keySetVariable(parsePublicKeySet, 'inline'),
+      JWT_JWKS_FILE: keySetVariable(parsePublicKeySet, 'file'),
       JWT_ISSUER: nonEmpty('flash-sale-user-service'),
       JWT_AUDIENCE: nonEmpty('flash-sale'),
       ...(extra ?? ({} as Extra)),
@@ -106,7 +145,8 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
     .superRefine((parsed, ctx) => {
       const env = parsed as {
         NODE_ENV: string;
-        JWT_SECRET: string;
+        JWT_JWKS?: unknown;
+        JWT_JWKS_FILE?: unknown;
         KAFKA_SASL_MECHANISM: string;
         KAFKA_SASL_USERNAME?: string;
         KAFKA_SASL_PASSWORD?: string;
@@ -128,11 +168,11 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
           });
         }
       }
-      if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+      if (env.JWT_JWKS !== undefined && env.JWT_JWKS_FILE !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: ['JWT_SECRET'],
-          message: 'must be set to a secret of your own when NODE_ENV=production',
+          path: ['JWT_JWKS_FILE'],
+          message: 'JWT_JWKS and JWT_JWKS_FILE are two ways to give one key set; set one',
         });
       }
     });

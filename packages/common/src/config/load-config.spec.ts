@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { baseEnvSchema, DEVELOPMENT_JWT_SECRET } from './env.schema.js';
+import { TestTokenIssuer } from '../testing/token-issuer.js';
+import { baseEnvSchema } from './env.schema.js';
 import { ConfigValidationError, loadConfig } from './load-config.js';
 
 const schema = baseEnvSchema({ port: 3001, database: 'user_service' });
@@ -46,7 +50,10 @@ describe(loadConfig.name, () => {
     ['REDIS_PORT', '1.5'],
     ['DB_HOST', ''],
     ['NODE_ENV', 'staging'],
-    ['JWT_SECRET', 'short'],
+    ['JWT_JWKS', 'not json'],
+    ['JWT_JWKS', '{"keys":[]}'],
+    ['JWT_JWKS_FILE', '/nonexistent/jwks.json'],
+    ['JWT_JWKS_URL', 'not a url'],
   ])('refuses %s=%j and names the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -62,26 +69,56 @@ describe(loadConfig.name, () => {
     ]);
   });
 
-  it('never echoes a secret back', () => {
-    const [problem] = problemsOf({ JWT_SECRET: 'hunter2' });
+  it('never echoes a key set back', () => {
+    const [problem] = problemsOf({ JWT_JWKS: '{"keys":[{"d":"hunter2"}]}' });
     expect(problem).not.toContain('hunter2');
   });
 
-  it('refuses the development secret in production', () => {
-    const kafka = { KAFKA_SASL_USERNAME: 'order-service', KAFKA_SASL_PASSWORD: 'secret' };
-    expect(problemsOf({ NODE_ENV: 'production', ...kafka })).toEqual([
-      expect.stringMatching(/^JWT_SECRET: .*NODE_ENV=production/),
-    ]);
-    const secret = 'x'.repeat(40);
-    expect(
-      loadConfig(schema, { env: { NODE_ENV: 'production', JWT_SECRET: secret, ...kafka } })
-        .JWT_SECRET,
-    ).toBe(secret);
-    expect(DEVELOPMENT_JWT_SECRET.length).toBeGreaterThanOrEqual(32);
+  describe('the keys access tokens are verified with', () => {
+    const issuer = new TestTokenIssuer();
+
+    it("default to user-service's published set (no key is needed to start)", () => {
+      const config = loadConfig(schema, {
+        env: { NODE_ENV: 'production', KAFKA_SASL_MECHANISM: 'none' },
+      });
+      expect(config).toMatchObject({ USER_SERVICE_URL: 'http://127.0.0.1:3001' });
+      expect(config.JWT_JWKS).toBeUndefined();
+      expect(config.JWT_JWKS_FILE).toBeUndefined();
+    });
+
+    it('are read from JWT_JWKS or from the file JWT_JWKS_FILE names', () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'jwks-')), 'jwks.json');
+      writeFileSync(file, issuer.jwksJson);
+      expect(loadConfig(schema, { env: { JWT_JWKS: issuer.jwksJson } }).JWT_JWKS).toEqual(
+        issuer.jwks,
+      );
+      expect(loadConfig(schema, { env: { JWT_JWKS_FILE: file } }).JWT_JWKS_FILE).toEqual(
+        issuer.jwks,
+      );
+      expect(problemsOf({ JWT_JWKS: issuer.jwksJson, JWT_JWKS_FILE: file })).toEqual([
+        expect.stringMatching(/^JWT_JWKS_FILE: .*set one/),
+      ]);
+    });
+
+    it('are refused when a key is private: a verifier holds no signing key', () => {
+      expect(problemsOf({ JWT_JWKS: JSON.stringify(issuer.privateJwkSet) })).toEqual([
+        expect.stringMatching(/^JWT_JWKS: .*private member "d"/),
+      ]);
+    });
+
+    it.each([
+      ['an RSA key', { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'r' }, /not an Ed25519 key/],
+      ['an HMAC secret', { kty: 'oct', k: 'c2VjcmV0', kid: 's' }, /not an Ed25519 key/],
+      ['a key without kid', { ...issuer.jwks.keys[0], kid: undefined }, /no "kid"/],
+    ])('are refused with %s', (_label, key, message) => {
+      expect(problemsOf({ JWT_JWKS: JSON.stringify({ keys: [key] }) })).toEqual([
+        expect.stringMatching(message),
+      ]);
+    });
   });
 
   it('requires Kafka credentials in production, unless KAFKA_SASL_MECHANISM=none', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+    const production = { NODE_ENV: 'production' };
     expect(problemsOf(production)).toEqual([
       expect.stringMatching(/^KAFKA_SASL_USERNAME: .*NODE_ENV=production/),
     ]);

@@ -46,7 +46,7 @@ export function loadConfig<S extends z.ZodType>(
           ? ''
           : ` (got ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)})`;
       // Never echo a secret back into logs.
-      const safeShown = /SECRET|PASSWORD/.test(name) ? '' : shown;
+      const safeShown = /SECRET|PASSWORD|PRIVATE|JWKS/.test(name) ? '' : shown;
       return `${name}: ${issue.message}${safeShown}`;
     }),
   );

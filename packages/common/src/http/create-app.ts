@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { JWKS_ROUTE } from '../auth/access-token.keys.js';
 import type { BaseEnv } from '../config/env.schema.js';
 import { ConfigValidationError } from '../config/load-config.js';
 import { HttpErrorFilter } from '../errors/http-error.filter.js';
@@ -48,7 +49,7 @@ export async function createApp(
     bufferLogs: options.bufferLogs ?? true,
   });
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix('api', { exclude: options.unprefixedRoutes ?? [] });
+  app.setGlobalPrefix('api', { exclude: [JWKS_ROUTE, ...(options.unprefixedRoutes ?? [])] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();

@@ -45,3 +45,4 @@ export async function eventually<T>(
 export { RUN_NODE_TEST_TIMEOUT_MS, runNode, type ProcessOutcome } from './run-node.js';
 export { describeOperationalEndpoints } from './operational-endpoints.js';
 export { describeDependencyOutages } from './dependency-outages.js';
+export { TestTokenIssuer, type TestTokenIssuerOptions } from './token-issuer.js';

@@ -4,7 +4,9 @@ import { UserResponseDto } from './user-response.dto.js';
 
 /** A successful login. */
 export class LoginResponseDto {
-  @ApiProperty({ description: 'HS256 JWT to send as `Authorization: Bearer <token>`.' })
+  @ApiProperty({
+    description: 'EdDSA (Ed25519) JWT, typ at+jwt, to send as `Authorization: Bearer <token>`.',
+  })
   accessToken!: string;
 
   @ApiProperty({ enum: ['Bearer'] })

@@ -293,7 +293,7 @@ apply_acls() {
     echo "User:$principal $ops $kind $names" >"$out_dir/$count"
     "$java" -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
       "-Dlog4j2.configurationFile=$KAFKA_LOG4J" -Dkafka.logs.dir="$KAFKA_LOG_DIR" \
-      -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.AclCommand "${args[@]}" >>"$out_dir/$count" 2>&1 &
+      -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.AclCommand "${args[@]}" </dev/null >>"$out_dir/$count" 2>&1 &
     pids+=("$!:$count")
   done <"$KAFKA_ACLS"
   for pid in "${pids[@]}"; do

@@ -53,7 +53,7 @@ describe('order-service configuration', () => {
     try {
       loadOrderServiceConfig({
         NODE_ENV: 'production',
-          KAFKA_SASL_MECHANISM: 'none',
+        KAFKA_SASL_MECHANISM: 'none',
         ORDER_FAILPOINT: 'after-reserve',
       });
       throw new Error('expected a refusal');

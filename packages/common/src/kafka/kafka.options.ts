@@ -33,10 +33,7 @@ export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
  * such as credentials belong here too, so that each client, and the tests that build their own
  * clients from the same configuration, get them alike.
  */
-export function kafkaConnectionOptions(
-  config: KafkaCredentialsEnv,
-  clientId: string,
-): BaseOptions {
+export function kafkaConnectionOptions(config: KafkaCredentialsEnv, clientId: string): BaseOptions {
   return {
     clientId,
     bootstrapBrokers: [...config.KAFKA_BROKER],

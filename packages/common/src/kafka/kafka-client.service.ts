@@ -39,6 +39,22 @@ export interface DeadLetter {
 
 const TOPIC_ALREADY_EXISTS = 36;
 const MAX_MESSAGES_PER_SEND = 2_000;
+/**
+ * Most messages waiting behind the send in flight. While the broker does not answer (a pause, a
+ * network partition) a send can hang for its whole timeout and retries; without a bound every
+ * publish meanwhile would wait in memory. Beyond it, publishing fails at once with
+ * {@link KafkaBackedUpError}: callers whose messages are also recorded elsewhere (order-service's
+ * orders table is its outbox) let their relay send them once Kafka answers again.
+ */
+const MAX_QUEUED_MESSAGES = 10_000;
+
+/** Kafka is not keeping up (or not answering): the message was not queued, nothing was sent. */
+export class KafkaBackedUpError extends Error {
+  constructor(queued: number) {
+    super(`Kafka is backed up (${queued} messages waiting for the broker); not queued`);
+    this.name = 'KafkaBackedUpError';
+  }
+}
 
 type OutgoingRecord = MessageToProduce<string, string, string, string>;
 
@@ -79,6 +95,8 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
   private producer: Producer<string, string, string, string>;
   /** Sends waiting for the one in flight; see {@link send}. */
   private readonly sendQueue: PendingSend[] = [];
+  /** Messages in {@link sendQueue} (not counting the send in flight). */
+  private queuedMessages = 0;
   private sending = false;
   private readonly admin: Admin;
   private topicsReady: Promise<void> | undefined;
@@ -122,6 +140,8 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
    */
   async publish<T extends Topic>(topic: T, messages: OutgoingMessage<T>[]): Promise<void> {
     if (messages.length === 0) return;
+    // Before any serialising: during an outage this is refused many times a second.
+    this.refuseWhenBackedUp(messages.length);
     const schema = messageSchemas[topic];
     await this.send(
       messages.map((m) => ({
@@ -183,9 +203,19 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
    */
   private send(messages: OutgoingRecord[]): Promise<void> {
     return new Promise((resolve, reject) => {
+      this.refuseWhenBackedUp(messages.length);
+      this.queuedMessages += messages.length;
       this.sendQueue.push({ messages, resolve, reject });
       if (!this.sending) void this.drainSendQueue();
     });
+  }
+
+  /** Throws {@link KafkaBackedUpError} when `count` more messages would exceed the bound. */
+  private refuseWhenBackedUp(count: number): void {
+    // An empty queue always takes one call, however large, so nothing is refused forever.
+    if (this.queuedMessages > 0 && this.queuedMessages + count > MAX_QUEUED_MESSAGES) {
+      throw new KafkaBackedUpError(this.queuedMessages);
+    }
   }
 
   private async drainSendQueue(): Promise<void> {
@@ -199,7 +229,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
         for (const pending of batch) pending.reject(error as Error);
         // A new producer gets a new producer id and starts clean. (1.35 could stay stuck on "out of
         // order sequence number" after a failure, upstream #309; 2.x resets itself, this is cheap.)
-        await this.replaceProducer();
+        this.replaceProducer();
       }
     }
     this.sending = false;
@@ -215,6 +245,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
       count += size;
       taken += 1;
     }
+    this.queuedMessages -= count;
     return this.sendQueue.splice(0, taken);
   }
 
@@ -228,10 +259,12 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  private async replaceProducer(): Promise<void> {
+  private replaceProducer(): void {
     const old = this.producer;
     this.producer = this.createProducer();
-    await old.close().catch(() => undefined);
+    // Not awaited: closing talks to the broker, and one that does not answer (paused, cut off)
+    // would hold every send queued behind it until the close timed out.
+    void old.close().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {

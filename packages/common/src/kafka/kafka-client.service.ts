@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import {
   Admin,
   ProduceAcks,
@@ -48,6 +55,16 @@ const MAX_MESSAGES_PER_SEND = 2_000;
  */
 const MAX_QUEUED_MESSAGES = 10_000;
 
+/**
+ * At shutdown, how long a send still waiting for the broker gets before it is given up (its
+ * callers see an error; what the orders table or an uncommitted offset holds is sent again by
+ * the next process). A frozen broker would otherwise hold the shutdown for a send's full timeout
+ * and retries (~20 s), and a restart with it.
+ */
+const SHUTDOWN_SEND_GRACE_MS = 3_000;
+/** At shutdown, how long closing the producer and admin connections may take. */
+const SHUTDOWN_CLOSE_MS = 2_000;
+
 /** Kafka is not keeping up (or not answering): the message was not queued, nothing was sent. */
 export class KafkaBackedUpError extends Error {
   constructor(queued: number) {
@@ -89,7 +106,7 @@ function isTopicExistsError(error: unknown): boolean {
  * ensured in the background, with retries, and health reports Kafka down meanwhile.
  */
 @Injectable()
-export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
+export class KafkaClient implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(KafkaClient.name);
   private readonly connection: BaseOptions;
   private producer: Producer<string, string, string, string>;
@@ -101,6 +118,10 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly admin: Admin;
   private topicsReady: Promise<void> | undefined;
   private closed = false;
+  private shuttingDown = false;
+  /** Rejects SHUTDOWN_SEND_GRACE_MS after the shutdown began: every send still waiting fails. */
+  private readonly sendsAbandoned: Promise<never>;
+  private abandonSends!: (error: Error) => void;
 
   constructor(
     @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
@@ -116,6 +137,8 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     };
     this.producer = this.createProducer();
     this.admin = new Admin(this.connection);
+    this.sendsAbandoned = new Promise<never>((_, reject) => (this.abandonSends = reject));
+    this.sendsAbandoned.catch(() => undefined);
   }
 
   onModuleInit(): void {
@@ -223,13 +246,16 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     while (this.sendQueue.length > 0) {
       const batch = this.takeSendBatch();
       try {
-        await this.producer.send({ messages: batch.flatMap((b) => b.messages) });
+        await Promise.race([
+          this.producer.send({ messages: batch.flatMap((b) => b.messages) }),
+          this.sendsAbandoned,
+        ]);
         for (const pending of batch) pending.resolve();
       } catch (error) {
         for (const pending of batch) pending.reject(error as Error);
         // A new producer gets a new producer id and starts clean. (1.35 could stay stuck on "out of
         // order sequence number" after a failure, upstream #309; 2.x resets itself, this is cheap.)
-        this.replaceProducer();
+        if (!this.shuttingDown) this.replaceProducer();
       }
     }
     this.sending = false;
@@ -267,9 +293,21 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     void old.close().catch(() => undefined);
   }
 
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+    setTimeout(
+      () => this.abandonSends(new Error('shutting down: send to Kafka abandoned')),
+      SHUTDOWN_SEND_GRACE_MS,
+    ).unref();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([this.producer.close(), this.admin.close()]);
+    this.abandonSends(new Error('shutting down: send to Kafka abandoned'));
+    await Promise.race([
+      Promise.allSettled([this.producer.close(), this.admin.close()]),
+      sleep(SHUTDOWN_CLOSE_MS),
+    ]);
   }
 
   private async ensureTopicsWithRetry(): Promise<void> {

@@ -48,9 +48,13 @@ export class ThrowawayKafka {
     return `127.0.0.1:${this.port}`;
   }
 
-  static async start(timeoutMs = 90_000): Promise<ThrowawayKafka> {
+  /** The port the next {@link start} should use (so services can be started alongside). */
+  static async choosePort(): Promise<number> {
+    return Number(process.env.THROWAWAY_KAFKA_PORT ?? (await freePort()));
+  }
+
+  static async start(port: number, timeoutMs = 90_000): Promise<ThrowawayKafka> {
     const libs = kafkaLibs();
-    const port = Number(process.env.THROWAWAY_KAFKA_PORT ?? (await freePort()));
     const controller = Number(process.env.THROWAWAY_KAFKA_CONTROLLER_PORT ?? (await freePort()));
     const dataDir = mkdtempSync(join(tmpdir(), 'throwaway-kafka-'));
     const props = join(dataDir, 'server.properties');

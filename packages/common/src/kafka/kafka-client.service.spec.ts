@@ -30,7 +30,7 @@ function restore() {
 describe(KafkaClient.name, () => {
   it('refuses at once past 10,000 waiting messages while the broker does not answer, and gives up at shutdown', async () => {
     const broker = await frozenBroker();
-    const client = new KafkaClient({ clientId: 'spec', topics: [] }, {
+    const client = new KafkaClient({ clientId: 'spec', groupId: 'spec', topics: [] }, {
       KAFKA_BROKER: [`127.0.0.1:${broker.port}`],
       KAFKA_TOPIC_PARTITIONS: 1,
     } as BaseEnv);

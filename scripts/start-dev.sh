@@ -37,12 +37,12 @@ done
 for entry in "${SERVICES[@]}"; do
   name="${entry%%:*}" port="${entry##*:}"
   for _ in $(seq 1 120); do
-    curl -fs "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break
+    curl -fs "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1 && break
     sleep 1
   done
-  if curl -fs "http://127.0.0.1:$port/api/health" >/dev/null 2>&1; then
+  if curl -fs "http://127.0.0.1:$port/api/health/ready" >/dev/null 2>&1; then
     say "$name ready: http://localhost:$port/api (docs: /api/docs)"
   else
-    die "$name is not healthy after 120 s; see logs/$name.log"
+    die "$name is not ready (/api/health/ready) after 120 s; see logs/$name.log"
   fi
 done

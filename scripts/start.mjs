@@ -18,8 +18,11 @@ function prefixLines(stream, label, index, target) {
   createInterface({ input: stream }).on('line', (line) => target.write(`${tag}${line}\n`));
 }
 
-async function waitHealthy(service) {
-  const url = `http://127.0.0.1:${service.port}/api/health`;
+// Ready, not merely healthy: /api/health/ready turns 200 once the service can serve its main
+// route (order-service: the stock counters are loaded), so a script that waits for `npm start`
+// and then orders is not refused.
+async function waitReady(service) {
+  const url = `http://127.0.0.1:${service.port}/api/health/ready`;
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline) {
     try {
@@ -97,11 +100,11 @@ async function main() {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const healthy = await Promise.all(SERVICES.map(waitHealthy));
+  const healthy = await Promise.all(SERVICES.map(waitReady));
   if (stopping) return;
   const lines = SERVICES.map(
     (s, i) =>
-      `  ${s.name.padEnd(18)} http://localhost:${s.port}/api   docs: http://localhost:${s.port}/api/docs   ${healthy[i] ? 'healthy' : 'NOT HEALTHY: see its log lines and /api/health'}`,
+      `  ${s.name.padEnd(18)} http://localhost:${s.port}/api   docs: http://localhost:${s.port}/api/docs   ${healthy[i] ? 'ready' : 'NOT READY: see its log lines, /api/health/ready and /api/health'}`,
   );
   step(`Services are up (Ctrl-C stops them):\n${lines.join('\n')}`);
   if (healthy.every(Boolean)) {

@@ -38,7 +38,8 @@ describe('order-service configuration', () => {
 
   it.each([
     ['ORDER_MAX_QUANTITY', '0'],
-    ['ORDER_MAX_PENDING', 'lots'],
+    ['ORDER_MAX_WAITING_INSERTS', 'lots'],
+    ['ORDER_MAX_INSERT_WAIT_MS', '10'],
     ['ORDER_INSERT_BATCH_MS', '-1'],
     ['ORDER_FAILPOINT', 'after-lunch'],
     ['INVENTORY_SERVICE_URL', 'inventory'],

@@ -46,8 +46,14 @@ export const orderServiceEnvSchema = baseEnvSchema(
     INVENTORY_SERVICE_URL: z.url().default('http://localhost:3003'),
     /** Largest quantity of one order. */
     ORDER_MAX_QUANTITY: count(1, 1_000_000, 10),
-    /** Unanswered PENDING orders above which new orders get 503 + Retry-After. */
-    ORDER_MAX_PENDING: count(1, 10_000_000, 10_000),
+    /**
+     * Backpressure: orders of this instance waiting for their INSERT (collected or sent) at which
+     * new orders get 503 SERVICE_UNAVAILABLE + Retry-After. Bounds the requests held in memory
+     * while MySQL is slow. (Replaces ORDER_MAX_PENDING: unanswered orders are no reason to refuse.)
+     */
+    ORDER_MAX_WAITING_INSERTS: count(1, 1_000_000, 5_000),
+    /** Backpressure: an INSERT unanswered for longer than this refuses new orders likewise. */
+    ORDER_MAX_INSERT_WAIT_MS: count(50, 600_000, 2_000),
     /** How long concurrent orders are collected into one multi-row INSERT. */
     ORDER_INSERT_BATCH_MS: count(0, 1_000, 2),
     /** Most rows in one INSERT. */

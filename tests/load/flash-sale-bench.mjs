@@ -734,7 +734,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     notes: [
       ...(orderPhase.byStatus[503] || soldOutPhase.byStatus[503]
         ? [
-            '503 answers are order-service backpressure: more orders unanswered by inventory-service than ORDER_MAX_PENDING (10,000 by default); they count neither as orders nor as sold-out refusals.',
+            '503 answers are order-service backpressure: MySQL not keeping up with the inserts (ORDER_MAX_WAITING_INSERTS orders waiting, or an INSERT older than ORDER_MAX_INSERT_WAIT_MS); they count neither as orders nor as sold-out refusals.',
           ]
         : []),
       'Each phase and floor runs autocannon in this process, on the same machine as the services: the load generator competes with them for CPU, as it does with the floors.',

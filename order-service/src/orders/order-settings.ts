@@ -6,7 +6,8 @@ import type { FailPoint, OrderServiceConfig } from '../config.js';
  */
 export interface OrderSettings {
   maxQuantity: number;
-  maxPending: number;
+  maxWaitingInserts: number;
+  maxInsertWaitMs: number;
   insertBatchMs: number;
   insertBatchSize: number;
   republishAfterMs: number;
@@ -22,7 +23,8 @@ export const ORDER_SETTINGS = Symbol('ORDER_SETTINGS');
 export function orderSettingsFrom(config: OrderServiceConfig): OrderSettings {
   return {
     maxQuantity: config.ORDER_MAX_QUANTITY,
-    maxPending: config.ORDER_MAX_PENDING,
+    maxWaitingInserts: config.ORDER_MAX_WAITING_INSERTS,
+    maxInsertWaitMs: config.ORDER_MAX_INSERT_WAIT_MS,
     insertBatchMs: config.ORDER_INSERT_BATCH_MS,
     insertBatchSize: config.ORDER_INSERT_BATCH_SIZE,
     republishAfterMs: config.ORDER_REPUBLISH_AFTER_MS,

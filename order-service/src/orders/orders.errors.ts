@@ -24,11 +24,12 @@ export const OrdersErrors = {
     new DomainError(ErrorCode.OrderNotCancellable, `A ${status} order cannot be cancelled`),
   /** Redis lost its counters and they are being rebuilt from MySQL: never sell meanwhile. */
   stockUnavailable: StockErrors.stockUnavailable,
+  /** MySQL is not keeping up with the inserts (the backpressure of OrderInsertBatcher). */
   overloaded: () =>
     new DomainError(
       ErrorCode.ServiceUnavailable,
-      'Too many orders are waiting to be processed; try again shortly',
-      { retryAfterSeconds: 2 },
+      'Orders are arriving faster than they can be stored; try again shortly',
+      { retryAfterSeconds: 1 },
     ),
   unavailable: () =>
     new DomainError(

@@ -13,6 +13,8 @@ import { RepeatingTask } from '../repeating-task.js';
 
 /** Rows handled per relay step and tick. */
 const BATCH = 500;
+/** Most republishing batches per pass (a backlog larger than this takes a few passes). */
+const MAX_PUBLISH_ROUNDS = 40;
 /** Side effects done on the spot get this long before the relay does them instead. */
 const SIDE_EFFECT_GRACE_MS = 2_000;
 
@@ -53,14 +55,21 @@ export class OrderOutboxRelay implements OnApplicationBootstrap, OnApplicationSh
   /** One relay pass (also called by tests). */
   async relayOnce(): Promise<void> {
     await this.step('republishing unanswered orders', async () => {
-      const due = await this.orders.findDueForPublish(BATCH);
-      if (due.length === 0) return;
-      await this.inventory.requestDeductions(due);
-      await this.orders.reschedulePublish(
-        due.map((o) => o.id),
-        this.settings.republishAfterMs,
-      );
-      this.logger.log(`republished ${due.length} unanswered order(s)`);
+      // After a Kafka outage every order taken meanwhile is due at once: keep going while full
+      // batches come back, so the backlog goes out in one pass rather than BATCH a tick.
+      let republished = 0;
+      for (let round = 0; round < MAX_PUBLISH_ROUNDS; round++) {
+        const due = await this.orders.findDueForPublish(BATCH);
+        if (due.length === 0) break;
+        await this.inventory.requestDeductions(due);
+        await this.orders.reschedulePublish(
+          due.map((o) => o.id),
+          this.settings.republishAfterMs,
+        );
+        republished += due.length;
+        if (due.length < BATCH) break;
+      }
+      if (republished > 0) this.logger.log(`republished ${republished} unanswered order(s)`);
     });
     await this.step('finishing give-backs', async () => {
       const due = await this.orders.findStockReleaseDue(SIDE_EFFECT_GRACE_MS, BATCH);

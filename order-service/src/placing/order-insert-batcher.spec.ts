@@ -20,7 +20,12 @@ function newOrder(id: string): NewOrder {
   };
 }
 
-const settings = { insertBatchMs: 5, insertBatchSize: 3 };
+const settings = {
+  insertBatchMs: 5,
+  insertBatchSize: 3,
+  maxWaitingInserts: 1_000,
+  maxInsertWaitMs: 2_000,
+};
 
 /** Records the ids of each batch the batcher reports as committed. */
 function commitRecorder(): { afterCommit: AfterOrdersCommitted; committed: string[][] } {
@@ -46,7 +51,7 @@ describe(OrderInsertBatcher.name, () => {
     const orders = strictFake<OrdersRepository>('orders', { insertMany: () => Promise.resolve() });
     const batcher = new OrderInsertBatcher(
       orders,
-      { insertBatchMs: 60_000, insertBatchSize: 3 },
+      { ...settings, insertBatchMs: 60_000 },
       new MetricsService(),
       commitRecorder().afterCommit,
     );
@@ -85,5 +90,74 @@ describe(OrderInsertBatcher.name, () => {
     );
     const results = await Promise.allSettled(['a', 'b'].map((id) => batcher.insert(newOrder(id))));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  describe('backpressure', () => {
+    /** The requests are answered a moment before the batch stops being counted. */
+    const afterAnswers = () => new Promise((resolve) => setImmediate(resolve));
+
+    /** An INSERT that is answered only when the test says so. */
+    function heldInserts() {
+      const release: (() => void)[] = [];
+      const orders = strictFake<OrdersRepository>('orders', {
+        insertMany: () => new Promise<void>((resolve) => release.push(resolve)),
+      });
+      return { orders, releaseAll: () => release.splice(0).forEach((r) => r()) };
+    }
+
+    it('refuses once ORDER_MAX_WAITING_INSERTS orders wait, and not after they are stored', async () => {
+      const { orders, releaseAll } = heldInserts();
+      const batcher = new OrderInsertBatcher(
+        orders,
+        { ...settings, insertBatchSize: 2, maxWaitingInserts: 3, maxInsertWaitMs: 60_000 },
+        new MetricsService(),
+        commitRecorder().afterCommit,
+      );
+      expect(batcher.isOverloaded()).toBe(false);
+      const first = ['a', 'b'].map((id) => batcher.insert(newOrder(id))); // sent: 2 waiting
+      expect(batcher.isOverloaded()).toBe(false);
+      const third = batcher.insert(newOrder('c')); // collected: 3 waiting
+      expect(batcher.isOverloaded()).toBe(true);
+      await new Promise((r) => setTimeout(r, settings.insertBatchMs + 5));
+      releaseAll();
+      await Promise.all(first);
+      releaseAll();
+      await third;
+      await afterAnswers();
+      expect(batcher.isOverloaded()).toBe(false);
+    });
+
+    it('refuses while an INSERT has been unanswered longer than ORDER_MAX_INSERT_WAIT_MS', async () => {
+      const { orders, releaseAll } = heldInserts();
+      const batcher = new OrderInsertBatcher(
+        orders,
+        { ...settings, insertBatchSize: 1, maxWaitingInserts: 1_000, maxInsertWaitMs: 50 },
+        new MetricsService(),
+        commitRecorder().afterCommit,
+      );
+      const stored = batcher.insert(newOrder('a'));
+      expect(batcher.isOverloaded()).toBe(false);
+      await new Promise((r) => setTimeout(r, 80));
+      expect(batcher.isOverloaded()).toBe(true);
+      releaseAll();
+      await stored;
+      await afterAnswers();
+      expect(batcher.isOverloaded()).toBe(false);
+    });
+
+    it('stops counting a batch whose INSERT failed', async () => {
+      const orders = strictFake<OrdersRepository>('orders', {
+        insertMany: () => Promise.reject(new Error('connection lost')),
+      });
+      const batcher = new OrderInsertBatcher(
+        orders,
+        { ...settings, insertBatchSize: 1, maxWaitingInserts: 1 },
+        new MetricsService(),
+        commitRecorder().afterCommit,
+      );
+      await expect(batcher.insert(newOrder('a'))).rejects.toThrow('connection lost');
+      await afterAnswers();
+      expect(batcher.isOverloaded()).toBe(false);
+    });
   });
 });

@@ -32,12 +32,20 @@ export class OrderInsertBatcher {
   private readonly logger = new Logger(OrderInsertBatcher.name);
   private queue: Waiting[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Orders in INSERTs sent and not yet answered. */
+  private writing = 0;
+  /** When each batch still being written was sent, oldest first (a Map keeps insertion order). */
+  private readonly inFlight = new Map<number, number>();
+  private lastBatchId = 0;
   private readonly batchSize: Histogram;
 
   constructor(
     private readonly orders: OrdersRepository,
     @Inject(ORDER_SETTINGS)
-    private readonly settings: Pick<OrderSettings, 'insertBatchMs' | 'insertBatchSize'>,
+    private readonly settings: Pick<
+      OrderSettings,
+      'insertBatchMs' | 'insertBatchSize' | 'maxWaitingInserts' | 'maxInsertWaitMs'
+    >,
     metrics: MetricsService,
     /** Runs with each committed batch's orders, before their requests are answered. */
     private readonly afterCommit: AfterOrdersCommitted,
@@ -48,6 +56,22 @@ export class OrderInsertBatcher {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers: [metrics.registry],
     });
+  }
+
+  /**
+   * The backpressure of `POST /api/orders`: true while MySQL is not keeping up with this
+   * instance's orders, i.e. more than ORDER_MAX_WAITING_INSERTS orders wait for their INSERT, or
+   * the oldest INSERT still unanswered was sent more than ORDER_MAX_INSERT_WAIT_MS ago. New orders
+   * are then refused (503 + Retry-After) before Redis is touched, instead of piling up requests in
+   * memory and reservations in Redis behind a stalled database. Kafka plays no part: the orders
+   * table is the outbox. Cheap enough for every request: two numbers and, only while an INSERT is
+   * out, one clock read.
+   */
+  isOverloaded(): boolean {
+    if (this.queue.length + this.writing >= this.settings.maxWaitingInserts) return true;
+    if (this.inFlight.size === 0) return false;
+    const oldest = this.inFlight.values().next().value as number;
+    return Date.now() - oldest > this.settings.maxInsertWaitMs;
   }
 
   insert(order: NewOrder): Promise<InsertOutcome> {
@@ -66,7 +90,20 @@ export class OrderInsertBatcher {
     this.timer = undefined;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length > 0) void this.write(batch);
+    if (batch.length > 0) void this.writeTracked(batch);
+  }
+
+  /** {@link write}, counted by {@link isOverloaded} until it is answered. */
+  private async writeTracked(batch: Waiting[]): Promise<void> {
+    const id = ++this.lastBatchId;
+    this.inFlight.set(id, Date.now());
+    this.writing += batch.length;
+    try {
+      await this.write(batch);
+    } finally {
+      this.inFlight.delete(id);
+      this.writing -= batch.length;
+    }
   }
 
   private async write(batch: Waiting[]): Promise<void> {

@@ -14,8 +14,8 @@ import type { StockReconciler } from '../stock/stock-reconciler.js';
 import type { OrderInsertBatcher } from './order-insert-batcher.js';
 import { earlyRefusal } from './order-preconditions.js';
 import { OrdersService } from './orders.service.js';
-import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 import { SoldOutGate } from './sold-out.gate.js';
+import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 
 const signer = new TestTokenIssuer({ issuer: 'iss-test', audience: 'aud-test' });
 const tokens = Object.assign(signer.verifier(), {
@@ -40,15 +40,15 @@ for (const customer of [true, false])
 function stateOf(c: Case) {
   const soldOut = new SoldOutMarks(strictFake('redis'), { soldOutTtlMs: 60_000 });
   if (c.soldOut) soldOut.mark('SKU-1');
-  const pending = strictFake<PendingOrdersGauge>('pending', {
+  const backpressure = strictFake<OrderInsertBatcher>('batcher', {
     isOverloaded: () => c.overloaded,
   });
-  return { soldOut, pending };
+  return { soldOut, backpressure };
 }
 
 /** What place() answers; `reserved` when it got as far as Redis. */
 async function serviceAnswer(c: Case): Promise<string> {
-  const { soldOut, pending } = stateOf(c);
+  const { soldOut, backpressure } = stateOf(c);
   const stock = strictFake<ReservationStore>('stock', {
     // Past the early checks: answer something no early check gives.
     reserve: () => Promise.resolve({ kind: 'limit', held: 0, maxPerUser: 1 }),
@@ -57,8 +57,8 @@ async function serviceAnswer(c: Case): Promise<string> {
     strictFake<OrdersRepository>('orders'),
     stock,
     soldOut,
-    pending,
-    strictFake<OrderInsertBatcher>('batcher'),
+    strictFake<PendingOrdersGauge>('pending'),
+    backpressure,
     strictFake<OrderSettlement>('settlement'),
     strictFake<StockReconciler>('reconciler'),
     strictFake<FailPoints>('failPoints'),
@@ -80,8 +80,8 @@ async function serviceAnswer(c: Case): Promise<string> {
 
 /** What the gate does: `refused` (409) or `passed` on to Nest. */
 async function gateAnswer(c: Case): Promise<string> {
-  const { soldOut, pending } = stateOf(c);
-  const gate = new SoldOutGate({} as HttpAdapterHost, tokens, soldOut, pending);
+  const { soldOut, backpressure } = stateOf(c);
+  const gate = new SoldOutGate({} as HttpAdapterHost, tokens, soldOut, backpressure);
   const token = await tokens.sign({
     sub: c.customer ? '7' : 'svc-1',
     username: 'alice',

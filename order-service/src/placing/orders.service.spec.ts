@@ -16,7 +16,8 @@ import type { PendingOrdersGauge } from './pending-orders.gauge.js';
 
 const settings: OrderSettings = {
   maxQuantity: 10,
-  maxPending: 100,
+  maxWaitingInserts: 100,
+  maxInsertWaitMs: 2_000,
   insertBatchMs: 1,
   insertBatchSize: 10,
   republishAfterMs: 5_000,
@@ -66,14 +67,14 @@ interface Fakes {
 function build(fakes: Fakes = {}) {
   const soldOut = new SoldOutMarks(strictFake('redis'), { soldOutTtlMs: 60_000 });
   const accepted = jest.fn();
-  const pending = strictFake<PendingOrdersGauge>('pending', {
-    isOverloaded: () => fakes.overloaded ?? false,
-    accepted,
-  });
+  const pending = strictFake<PendingOrdersGauge>('pending', { accepted });
   const failPoints = strictFake<FailPoints>('failPoints', { reached: () => undefined });
   const orders = strictFake<OrdersRepository>('orders', fakes.orders);
   const stock = strictFake<ReservationStore>('stock', fakes.stock);
-  const batcher = strictFake<OrderInsertBatcher>('batcher', fakes.batcher);
+  const batcher = strictFake<OrderInsertBatcher>('batcher', {
+    isOverloaded: () => fakes.overloaded ?? false,
+    ...fakes.batcher,
+  });
   const settlement = strictFake<OrderSettlement>('settlement', fakes.settlement);
   const reconciler = strictFake<StockReconciler>('reconciler', fakes.reconciler);
   const service = new OrdersService(
@@ -152,7 +153,7 @@ describe(OrdersService.name, () => {
       );
     });
 
-    it('refuses with 503 before touching Redis when too many orders are unanswered', async () => {
+    it('refuses with 503 before touching Redis when MySQL does not keep up with the inserts', async () => {
       const { service } = build({ overloaded: true });
       await expect(codeOf(service.place(place))).resolves.toBe('SERVICE_UNAVAILABLE');
     });

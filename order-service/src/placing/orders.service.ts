@@ -30,7 +30,7 @@ export interface PlacedOrder {
 }
 
 /**
- * Taking, reading and cancelling orders. Placing one: backpressure and sold-out checks in memory,
+ * Taking, reading and cancelling orders. Placing one: backpressure (MySQL keeping up) and sold-out checks in memory,
  * one Redis script that reserves the stock, the PENDING row stored by the insert batcher, and the
  * inventory request published after the commit. Whatever fails after the reservation gives it
  * back exactly once, either here (when the order is known not to be stored) or later (the sweeper
@@ -58,7 +58,7 @@ export class OrdersService {
     switch (
       earlyRefusal(
         { userId, productId, hasIdempotencyKey },
-        { pending: this.pending, soldOut: this.soldOut },
+        { backpressure: this.batcher, soldOut: this.soldOut },
       )
     ) {
       case 'not-a-customer':

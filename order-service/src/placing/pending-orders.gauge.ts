@@ -1,21 +1,16 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { Gauge } from 'prom-client';
-import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
 import { InFlightOrders } from '../stock/in-flight-orders.js';
 
 const REFRESH_MS = 500;
 
 /**
  * How many orders wait for inventory's answer, across all instances: counted in MySQL twice a
- * second, plus the orders this instance accepted since. Above ORDER_MAX_PENDING new orders are
- * refused (503 + Retry-After) rather than queued without bound while inventory-service lags.
+ * second, plus the orders this instance accepted since; exported as `outbox_pending`. Only a
+ * measure, never a reason to refuse: with Redis pre-deduction PENDING units never exceed the stock
+ * on sale, and during a Kafka outage they are exactly what the outbox is for (the refusal bound is
+ * the insert batcher's, see OrderInsertBatcher.isOverloaded).
  */
 @Injectable()
 export class PendingOrdersGauge implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,7 +23,6 @@ export class PendingOrdersGauge implements OnApplicationBootstrap, OnApplication
   constructor(
     /** Counts them (the same count the reconciler waits on before a rebuild). */
     private readonly orders: InFlightOrders,
-    @Inject(ORDER_SETTINGS) private readonly settings: OrderSettings,
     metrics: MetricsService,
   ) {
     this.gauge = new Gauge({
@@ -55,10 +49,6 @@ export class PendingOrdersGauge implements OnApplicationBootstrap, OnApplication
 
   get current(): number {
     return this.counted + this.acceptedSince;
-  }
-
-  isOverloaded(): boolean {
-    return this.current >= this.settings.maxPending;
   }
 
   accepted(count: number): void {

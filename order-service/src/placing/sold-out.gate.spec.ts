@@ -4,7 +4,7 @@ import { Role } from '@flash-sale/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { strictFake } from '../../test/support/strict-fake.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import type { PendingOrdersGauge } from './pending-orders.gauge.js';
+import type { OrderInsertBatcher } from './order-insert-batcher.js';
 import { SoldOutGate } from './sold-out.gate.js';
 
 const signer = new TestTokenIssuer({ issuer: 'iss-test', audience: 'aud-test' });
@@ -18,11 +18,11 @@ const customer = { sub: '7', username: 'alice', role: Role.User };
 async function appWithGate(options: { overloaded?: boolean } = {}) {
   const fastify: FastifyInstance = Fastify();
   const soldOut = new SoldOutMarks(strictFake('redis'), { soldOutTtlMs: 60_000 });
-  const pending = strictFake<PendingOrdersGauge>('pending', {
+  const inserts = strictFake<OrderInsertBatcher>('batcher', {
     isOverloaded: () => options.overloaded ?? false,
   });
   const host = { httpAdapter: { getInstance: () => fastify } } as unknown as HttpAdapterHost;
-  new SoldOutGate(host, tokens, soldOut, pending).onModuleInit();
+  new SoldOutGate(host, tokens, soldOut, inserts).onModuleInit();
   fastify.post('/api/orders', () => ({ reached: 'place' }));
   fastify.post('/api/orders/:id', () => ({ reached: 'other' }));
   // Over a socket (Fastify's inject needs CommonJS modules Jest cannot load here).

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
 import { OrdersErrors } from '../orders/orders.errors.js';
 import { earlyRefusal } from './order-preconditions.js';
-import { PendingOrdersGauge } from './pending-orders.gauge.js';
+import { OrderInsertBatcher } from './order-insert-batcher.js';
 
 /** The route the gate stands in front of (Fastify's route pattern, global prefix included). */
 const PLACE_ORDER_ROUTE = '/api/orders';
@@ -38,7 +38,7 @@ export class SoldOutGate implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     private readonly tokens: AccessTokenService,
     private readonly soldOut: SoldOutMarks,
-    private readonly pending: PendingOrdersGauge,
+    private readonly inserts: OrderInsertBatcher,
   ) {}
 
   onModuleInit(): void {
@@ -69,7 +69,7 @@ export class SoldOutGate implements OnModuleInit {
     if (
       earlyRefusal(
         { userId, productId, hasIdempotencyKey },
-        { pending: this.pending, soldOut: this.soldOut },
+        { backpressure: this.inserts, soldOut: this.soldOut },
       ) !== 'sold-out'
     )
       return;

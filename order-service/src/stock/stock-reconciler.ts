@@ -124,9 +124,11 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    if (this.settings.reconcileIntervalMs === 0) return;
-    // A first pass soon after start, so an empty Redis is rebuilt without waiting a full period.
-    this.task.start(1_000);
+    // The first pass at boot, not on the first order: on an empty Redis it loads the counters
+    // from MySQL, and the service reports ready (`/api/health/ready`) only once they are loaded.
+    // Even with the periodic pass off.
+    if (this.settings.reconcileIntervalMs === 0) this.requestRebuild();
+    else this.task.start(0);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -50,11 +50,17 @@ export class SpawnedService {
     );
   }
 
-  /** Starts `dir/dist/main.js` with `env` on a free port and waits until its health is 200. */
+  /**
+   * Starts `dir/dist/main.js` with `env` on a free port and waits until it is ready
+   * (`/api/health/ready`) and, unless `wait` is `ready`, healthy too (`/api/health`: Kafka
+   * reachable, which most tests need for orders to settle; a test of a Kafka outage waits for
+   * ready only).
+   */
   static async start(
     name: 'order-service' | 'inventory-service',
     env: Record<string, string>,
     timeoutMs = 45_000,
+    wait: 'ready' | 'healthy' = 'healthy',
   ): Promise<SpawnedService> {
     const port = env.PORT ?? String(await freePort());
     const dir = name === 'order-service' ? ORDER_SERVICE_DIR : INVENTORY_SERVICE_DIR;
@@ -71,7 +77,9 @@ export class SpawnedService {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new SpawnedService(name, `http://127.0.0.1:${port}`, child);
-    await service.waitHealthy(timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    await service.waitFor('/api/health/ready', timeoutMs);
+    if (wait === 'healthy') await service.waitFor('/api/health', deadline - Date.now());
     return service;
   }
 
@@ -87,22 +95,24 @@ export class SpawnedService {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async waitHealthy(timeoutMs: number): Promise<void> {
+  /** Waits until `path` answers 200 (polled every 100 ms). */
+  async waitFor(path: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.running) {
         throw new Error(`${this.name} exited during start-up:\n${this.output.slice(-4_000)}`);
       }
       try {
-        const res = await fetch(`${this.url}/api/health`, { signal: AbortSignal.timeout(2_000) });
+        const res = await fetch(`${this.url}${path}`, { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
         if (res.status === 200) return;
       } catch {
         // not listening yet
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(
-      `${this.name} not healthy within ${timeoutMs} ms:\n${this.output.slice(-4_000)}`,
+      `${this.name}: ${path} not 200 within ${timeoutMs} ms:\n${this.output.slice(-4_000)}`,
     );
   }
 

@@ -40,9 +40,21 @@ export class ThrowawayRedis {
     }
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing is answered. */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child.kill('SIGCONT');
+  }
+
+  /** Stops the server (again: a no-op). */
   async stop(): Promise<void> {
     this.client.disconnect();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGCONT');
     this.child.kill('SIGTERM');
     await exited;
   }

@@ -5,6 +5,7 @@ import { AppConfigModule } from './config/config.module.js';
 import type { BaseEnv } from './config/env.schema.js';
 import { DatabaseModule, type DatabaseModuleOptions } from './database/database.module.js';
 import { HealthController } from './health/health.controller.js';
+import { ReadinessRegistry } from './health/readiness.js';
 import {
   ServiceInfoController,
   SERVICE_INFO,
@@ -26,7 +27,7 @@ export interface CoreModuleOptions {
 
 /**
  * Everything a service wires the same way, in one import: validated config, logging, MySQL,
- * Redis, Kafka, the global JWT guard, `GET /api`, `/api/health` and `/api/metrics`.
+ * Redis, Kafka, the global JWT guard, `GET /api`, `/api/health` (with `/ready` and `/live`) and `/api/metrics`.
  */
 @Module({})
 export class CoreModule {
@@ -44,8 +45,12 @@ export class CoreModule {
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [ServiceInfoController, HealthController, MetricsController],
-      providers: [{ provide: SERVICE_INFO, useValue: options.info }, MetricsService],
-      exports: [MetricsService, SERVICE_INFO],
+      providers: [
+        { provide: SERVICE_INFO, useValue: options.info },
+        MetricsService,
+        ReadinessRegistry,
+      ],
+      exports: [MetricsService, SERVICE_INFO, ReadinessRegistry],
     };
   }
 }

@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import {
   Admin,
   ProduceAcks,
@@ -39,6 +46,32 @@ export interface DeadLetter {
 
 const TOPIC_ALREADY_EXISTS = 36;
 const MAX_MESSAGES_PER_SEND = 2_000;
+/**
+ * Most messages waiting behind the send in flight. While the broker does not answer (a pause, a
+ * network partition) a send can hang for its whole timeout and retries; without a bound every
+ * publish meanwhile would wait in memory. Beyond it, publishing fails at once with
+ * {@link KafkaBackedUpError}: callers whose messages are also recorded elsewhere (order-service's
+ * orders table is its outbox) let their relay send them once Kafka answers again.
+ */
+const MAX_QUEUED_MESSAGES = 10_000;
+
+/**
+ * At shutdown, how long a send still waiting for the broker gets before it is given up (its
+ * callers see an error; what the orders table or an uncommitted offset holds is sent again by
+ * the next process). A frozen broker would otherwise hold the shutdown for a send's full timeout
+ * and retries (~20 s), and a restart with it.
+ */
+const SHUTDOWN_SEND_GRACE_MS = 3_000;
+/** At shutdown, how long closing the producer and admin connections may take. */
+const SHUTDOWN_CLOSE_MS = 2_000;
+
+/** Kafka is not keeping up (or not answering): the message was not queued, nothing was sent. */
+export class KafkaBackedUpError extends Error {
+  constructor(queued: number) {
+    super(`Kafka is backed up (${queued} messages waiting for the broker); not queued`);
+    this.name = 'KafkaBackedUpError';
+  }
+}
 
 type OutgoingRecord = MessageToProduce<string, string, string, string>;
 
@@ -73,16 +106,22 @@ function isTopicExistsError(error: unknown): boolean {
  * ensured in the background, with retries, and health reports Kafka down meanwhile.
  */
 @Injectable()
-export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
+export class KafkaClient implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(KafkaClient.name);
   private readonly connection: BaseOptions;
   private producer: Producer<string, string, string, string>;
   /** Sends waiting for the one in flight; see {@link send}. */
   private readonly sendQueue: PendingSend[] = [];
+  /** Messages in {@link sendQueue} (not counting the send in flight). */
+  private queuedMessages = 0;
   private sending = false;
   private readonly admin: Admin;
   private topicsReady: Promise<void> | undefined;
   private closed = false;
+  private shuttingDown = false;
+  /** Rejects SHUTDOWN_SEND_GRACE_MS after the shutdown began: every send still waiting fails. */
+  private readonly sendsAbandoned: Promise<never>;
+  private abandonSends!: (error: Error) => void;
 
   constructor(
     @Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions,
@@ -91,6 +130,8 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     this.connection = kafkaConnectionOptions(config, options.clientId);
     this.producer = this.createProducer();
     this.admin = new Admin(this.connection);
+    this.sendsAbandoned = new Promise<never>((_, reject) => (this.abandonSends = reject));
+    this.sendsAbandoned.catch(() => undefined);
   }
 
   onModuleInit(): void {
@@ -115,6 +156,8 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
    */
   async publish<T extends Topic>(topic: T, messages: OutgoingMessage<T>[]): Promise<void> {
     if (messages.length === 0) return;
+    // Before any serialising: during an outage this is refused many times a second.
+    this.refuseWhenBackedUp(messages.length);
     const schema = messageSchemas[topic];
     await this.send(
       messages.map((m) => ({
@@ -176,9 +219,19 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
    */
   private send(messages: OutgoingRecord[]): Promise<void> {
     return new Promise((resolve, reject) => {
+      this.refuseWhenBackedUp(messages.length);
+      this.queuedMessages += messages.length;
       this.sendQueue.push({ messages, resolve, reject });
       if (!this.sending) void this.drainSendQueue();
     });
+  }
+
+  /** Throws {@link KafkaBackedUpError} when `count` more messages would exceed the bound. */
+  private refuseWhenBackedUp(count: number): void {
+    // An empty queue always takes one call, however large, so nothing is refused forever.
+    if (this.queuedMessages > 0 && this.queuedMessages + count > MAX_QUEUED_MESSAGES) {
+      throw new KafkaBackedUpError(this.queuedMessages);
+    }
   }
 
   private async drainSendQueue(): Promise<void> {
@@ -186,13 +239,16 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     while (this.sendQueue.length > 0) {
       const batch = this.takeSendBatch();
       try {
-        await this.producer.send({ messages: batch.flatMap((b) => b.messages) });
+        await Promise.race([
+          this.producer.send({ messages: batch.flatMap((b) => b.messages) }),
+          this.sendsAbandoned,
+        ]);
         for (const pending of batch) pending.resolve();
       } catch (error) {
         for (const pending of batch) pending.reject(error as Error);
         // A new producer gets a new producer id and starts clean. (1.35 could stay stuck on "out of
         // order sequence number" after a failure, upstream #309; 2.x resets itself, this is cheap.)
-        await this.replaceProducer();
+        if (!this.shuttingDown) this.replaceProducer();
       }
     }
     this.sending = false;
@@ -208,6 +264,7 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
       count += size;
       taken += 1;
     }
+    this.queuedMessages -= count;
     return this.sendQueue.splice(0, taken);
   }
 
@@ -221,15 +278,29 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
-  private async replaceProducer(): Promise<void> {
+  private replaceProducer(): void {
     const old = this.producer;
     this.producer = this.createProducer();
-    await old.close().catch(() => undefined);
+    // Not awaited: closing talks to the broker, and one that does not answer (paused, cut off)
+    // would hold every send queued behind it until the close timed out.
+    void old.close().catch(() => undefined);
+  }
+
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+    setTimeout(
+      () => this.abandonSends(new Error('shutting down: send to Kafka abandoned')),
+      SHUTDOWN_SEND_GRACE_MS,
+    ).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([this.producer.close(), this.admin.close()]);
+    this.abandonSends(new Error('shutting down: send to Kafka abandoned'));
+    await Promise.race([
+      Promise.allSettled([this.producer.close(), this.admin.close()]),
+      sleep(SHUTDOWN_CLOSE_MS),
+    ]);
   }
 
   private async ensureTopicsWithRetry(): Promise<void> {

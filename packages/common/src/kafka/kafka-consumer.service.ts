@@ -20,6 +20,9 @@ import { KAFKA_OPTIONS, kafkaConnectionOptions, type KafkaModuleOptions } from '
 
 type RawMessage = Message<string, string, string, string>;
 
+/** Longest wait at shutdown for the consumer loop to finish its batch and leave the group. */
+const SHUTDOWN_WAIT_MS = 5_000;
+
 /** Result of checking one raw message against its topic's schema. */
 export type ParsedMessage =
   { ok: true; message: ConsumedMessage<unknown> } | { ok: false; letter: DeadLetter };
@@ -128,7 +131,11 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     this.running = false;
     this.markStopped();
     this.wake?.();
-    await this.loop;
+    // Finishing the batch in hand and leaving the group normally take well under a second; a
+    // broker that does not answer (frozen, cut off) would hold the shutdown for its timeouts.
+    // Past this, the group's session timeout hands the partitions on, and a batch whose offsets
+    // were not committed is redelivered (the handlers are idempotent).
+    await Promise.race([this.loop, sleep(SHUTDOWN_WAIT_MS)]);
   }
 
   private async runForever(): Promise<void> {

@@ -35,6 +35,25 @@ export function describeOperationalEndpoints(
       }
     });
 
+    it('GET /api/health/ready turns 200 with MySQL and Redis up, without checking Kafka', async () => {
+      // A service's own conditions may take a moment after start (order-service: the counters).
+      const deadline = Date.now() + 20_000;
+      let res = await http().get('/api/health/ready');
+      while (res.status !== 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        res = await http().get('/api/health/ready');
+      }
+      expect(res.status).toBe(200);
+      expect(res.body.info.database.status).toBe('up');
+      expect(res.body.info.redis.status).toBe('up');
+      expect(res.body.info).not.toHaveProperty('kafka');
+    });
+
+    it('GET /api/health/live answers without checking anything', async () => {
+      const res = await http().get('/api/health/live').expect(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
     it('GET /api/metrics serves Prometheus text with the request histogram', async () => {
       await http().get('/api').expect(200);
       const res = await http().get('/api/metrics').expect(200);

@@ -18,11 +18,20 @@ const HEALTH_TIMEOUT_MS = 120_000;
 
 /** @typedef {{name: string, child: import('node:child_process').ChildProcess, log: string}} StartedService */
 
-/** @returns {Promise<'healthy' | 'unhealthy' | 'down'>} */
+/**
+ * Whether the service can serve its main route: `/api/health/ready` (order-service: its stock
+ * counters are loaded), so the first test's order is not refused. A service built before that
+ * endpoint existed answers 404 there: its `/api/health` decides.
+ * @returns {Promise<'healthy' | 'unhealthy' | 'down'>}
+ */
 async function probe(url) {
   try {
-    const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(3_000) });
+    let res = await fetch(`${url}/api/health/ready`, { signal: AbortSignal.timeout(3_000) });
     await res.arrayBuffer();
+    if (res.status === 404) {
+      res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(3_000) });
+      await res.arrayBuffer();
+    }
     return res.status === 200 ? 'healthy' : 'unhealthy';
   } catch {
     return 'down';
@@ -105,7 +114,7 @@ async function waitHealthy(started, url) {
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(
-    `${started.name} did not answer 200 on ${url}/api/health within ${HEALTH_TIMEOUT_MS / 1000}s; see ${started.log}:\n${tail(started.log)}`,
+    `${started.name} did not answer 200 on ${url}/api/health/ready within ${HEALTH_TIMEOUT_MS / 1000}s; see ${started.log}:\n${tail(started.log)}`,
   );
 }
 
@@ -174,7 +183,7 @@ export default async function globalSetup() {
       const deadline = Date.now() + 30_000;
       while ((await probe(service.url)) !== 'healthy') {
         if (Date.now() > deadline) {
-          throw new Error(`${service.name} at ${service.url}/api/health does not answer 200`);
+          throw new Error(`${service.name} at ${service.url}/api/health/ready does not answer 200`);
         }
         await new Promise((r) => setTimeout(r, 500));
       }

@@ -30,6 +30,20 @@ export function describeOperationalEndpoints(service: ServiceTarget): void {
       }
     });
 
+    it('GET /api/health/ready reports MySQL and Redis up, and not Kafka', async () => {
+      const res = await api.get('/api/health/ready');
+      expect(res.status).toBe(200);
+      expect(res.body.info.database).toEqual(expect.objectContaining({ status: 'up' }));
+      expect(res.body.info.redis).toEqual(expect.objectContaining({ status: 'up' }));
+      expect(res.body.info).not.toHaveProperty('kafka');
+    });
+
+    it('GET /api/health/live answers {status: ok}', async () => {
+      const res = await api.get('/api/health/live');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    });
+
     it('GET /api/metrics serves Prometheus text with the request histogram', async () => {
       await api.get('/api');
       const res = await api.get('/api/metrics');

@@ -50,6 +50,8 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     repair: new LuaScript('repair-counter'),
     rebuild: new LuaScript('rebuild-product'),
     ensureProduct: new LuaScript('ensure-product'),
+    reset: new LuaScript('reset-product'),
+    checkSequence: new LuaScript('check-sequence'),
     releaseLock: new LuaScript('release-lock'),
   };
   private lockToken: string | undefined;
@@ -158,20 +160,85 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     return reply === 1;
   }
 
-  /** Recreates a missing counter with its catalogue entry and per-user totals; false if present. */
+  /**
+   * Recreates a missing counter with its catalogue entry and per-user totals, and lifts its
+   * reservation sequence to at least `lowestSequence`; false if the counter is present.
+   */
   async rebuildProduct(
     entry: CatalogueEntry,
     expected: number,
     heldByUser: Map<string, number>,
+    lowestSequence: number,
   ): Promise<boolean> {
     const p = entry.productId;
     const pairs = [...heldByUser].flatMap(([user, units]) => [user, String(units)]);
     const reply = await this.scripts.rebuild.run(
       this.redis,
-      [StockKeys.stock(p), StockKeys.product(p), StockKeys.bought(p), StockKeys.ready(p)],
-      [String(expected), ...catalogueArgs(entry), ...pairs],
+      [
+        StockKeys.stock(p),
+        StockKeys.product(p),
+        StockKeys.bought(p),
+        StockKeys.ready(p),
+        StockKeys.sequence(p),
+        StockKeys.stale(p),
+      ],
+      [String(expected), ...catalogueArgs(entry), String(lowestSequence), ...pairs],
     );
     return reply === 1;
+  }
+
+  /**
+   * Sets a counter that is not marked ready (new, or found stale) to `expected` by compare-and-set,
+   * with the per-user totals from MySQL and its sequence lifted to `lowestSequence` (null: left
+   * as it is), and marks it ready; false when the counter moved meanwhile (see reset-product.lua).
+   */
+  async resetProduct(
+    productId: string,
+    observed: number,
+    expected: number,
+    heldByUser: Map<string, number>,
+    lowestSequence: number | null,
+  ): Promise<boolean> {
+    const pairs = [...heldByUser].flatMap(([user, units]) => [user, String(units)]);
+    const reply = await this.scripts.reset.run(
+      this.redis,
+      [
+        StockKeys.stock(productId),
+        StockKeys.bought(productId),
+        StockKeys.sequence(productId),
+        StockKeys.ready(productId),
+        StockKeys.stale(productId),
+      ],
+      [
+        String(observed),
+        String(expected),
+        lowestSequence === null ? '' : String(lowestSequence),
+        ...pairs,
+      ],
+    );
+    return reply === 1;
+  }
+
+  /**
+   * Compares each product's Redis sequence with the highest one MySQL recorded; a product whose
+   * Redis is behind loses its ready flag (see check-sequence.lua). Returns those products.
+   */
+  async markStale(recorded: Map<string, number>): Promise<string[]> {
+    const entries = [...recorded];
+    if (entries.length === 0) return [];
+    const replies = await this.scripts.checkSequence.runEach(
+      this.redis,
+      entries.map(([p, sequence]) => ({
+        keys: [
+          StockKeys.sequence(p),
+          StockKeys.ready(p),
+          StockKeys.stock(p),
+          StockKeys.stale(p),
+        ],
+        args: [String(sequence)],
+      })),
+    );
+    return entries.filter((_, i) => replies[i] === 1).map(([p]) => p);
   }
 
   /** Writes a product's catalogue entry if it is missing; true when written. */

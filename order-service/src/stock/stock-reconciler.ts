@@ -90,6 +90,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   private readonly task: RepeatingTask;
   private readonly staleCheck: RepeatingTask;
   private readonly staleFound: Counter | undefined;
+  private readonly staleChecks: Counter | undefined;
   private readonly sequences: KnownSequences;
   private running: Promise<unknown> | undefined;
   private rebuildRequested = false;
@@ -125,6 +126,11 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       () => undefined,
     );
     if (metrics) {
+      this.staleChecks = new Counter({
+        name: 'stock_stale_checks_total',
+        help: "Completed comparisons of Redis's reservation sequences with MySQL's (every instance)",
+        registers: [metrics.registry],
+      });
       this.staleFound = new Counter({
         name: 'stock_stale_redis_total',
         help:
@@ -206,6 +212,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
         );
         this.requestRebuild();
       }
+      this.staleChecks?.inc();
       return stale;
     } catch (error) {
       this.logger.warn(`stale-Redis check failed: ${(error as Error).message}`);

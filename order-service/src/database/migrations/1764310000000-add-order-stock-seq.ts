@@ -7,10 +7,17 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * back from an older snapshot and is not sold from (see order-service's stock/ reconciler). The
  * index makes "highest per product" one index dive per product.
  */
-export class AddOrderStockSeq1764300000000 implements MigrationInterface {
-  name = 'AddOrderStockSeq1764300000000';
+export class AddOrderStockSeq1764310000000 implements MigrationInterface {
+  name = 'AddOrderStockSeq1764310000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // Portable "IF NOT EXISTS" (MySQL 8 has none for columns): a database that ran this change
+    // under an earlier name keeps its column.
+    const [{ n }] = (await queryRunner.query(
+      `SELECT COUNT(*) AS n FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orders' AND COLUMN_NAME = 'stock_seq'`,
+    )) as [{ n: number | string }];
+    if (Number(n) > 0) return;
     await queryRunner.query(`
       ALTER TABLE orders
         ADD COLUMN stock_seq BIGINT UNSIGNED NULL,

@@ -229,12 +229,7 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     const replies = await this.scripts.checkSequence.runEach(
       this.redis,
       entries.map(([p, sequence]) => ({
-        keys: [
-          StockKeys.sequence(p),
-          StockKeys.ready(p),
-          StockKeys.stock(p),
-          StockKeys.stale(p),
-        ],
+        keys: [StockKeys.sequence(p), StockKeys.ready(p), StockKeys.stock(p), StockKeys.stale(p)],
         args: [String(sequence)],
       })),
     );

@@ -307,7 +307,8 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       drifts: new Map(),
       missing: new Set(),
       complete: true,
-      sequences: mode === 'check' ? new Map<string, number>() : await this.orders.highestSequences(),
+      sequences:
+        mode === 'check' ? new Map<string, number>() : await this.orders.highestSequences(),
     };
     const results: ReconcileResult[] = [];
     for (const check of checks) {

@@ -16,6 +16,8 @@ export interface StockSnapshot {
   ready: boolean;
   product: Record<string, string>;
   reservations: Reservation[];
+  /** The last admin change (inventory-service's redis_outbox id) applied to the counter; 0: none. */
+  appliedChangeId: number;
 }
 
 export interface CatalogueEntry {
@@ -124,16 +126,18 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
           StockKeys.product(p),
           StockKeys.reservations(p),
           StockKeys.ready(p),
+          StockKeys.inventorySync(p),
         ],
         args: [],
       })),
     );
     return productIds.map((productId, i) => {
-      const [counter, productPairs, reservationPairs, ready] = replies[i] as [
+      const [counter, productPairs, reservationPairs, ready, applied] = replies[i] as [
         string | null,
         string[],
         string[],
         number,
+        string | null,
       ];
       const reservations: Reservation[] = [];
       for (const [orderId, entry] of Object.entries(pairsToRecord(reservationPairs))) {
@@ -146,6 +150,7 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
         ready: ready === 1,
         product: pairsToRecord(productPairs),
         reservations,
+        appliedChangeId: Number(applied ?? 0),
       };
     });
   }

@@ -35,6 +35,12 @@ export const StockKeys = {
    * its ready flag is gone and may not be set again but by the reconciler's rebuild.
    */
   stale: (productId: string) => `stock-stale:{${productId}}`,
+  /**
+   * inventory-service's record of the last admin change (its redis_outbox id) applied to the
+   * product's counter (its `syncMarkerKey`); read by the reconciler to tell which queued changes
+   * the counter already holds.
+   */
+  inventorySync: (productId: string) => `inventory-sync:{${productId}}`,
   /** Once-only guard of an order's give-back. */
   released: (productId: string, orderId: string) => `released:{${productId}}:${orderId}`,
   /**

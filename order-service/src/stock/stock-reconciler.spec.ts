@@ -3,7 +3,11 @@ import { Logger } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { strictFake } from '../../test/support/strict-fake.js';
 import type { InFlightOrders } from './in-flight-orders.js';
-import type { CatalogueProduct, InventoryCatalogue } from './inventory-catalogue.js';
+import type {
+  CatalogueProduct,
+  InventoryCatalogue,
+  QueuedCounterChange,
+} from './inventory-catalogue.js';
 import type { StockCountersStore, StockSnapshot } from './stock-counters.store.js';
 import { KnownSequences } from './known-sequences.js';
 import { SEQUENCE_GAP, StockReconciler } from './stock-reconciler.js';
@@ -27,6 +31,7 @@ function build(options: {
   recorded?: Map<string, number>;
   stale?: string[];
   defaultMaxPerUser?: number;
+  queued?: QueuedCounterChange[];
 }) {
   const snap: StockSnapshot = {
     productId: 'A',
@@ -34,6 +39,7 @@ function build(options: {
     ready: true,
     product: { priceCents: '100' },
     reservations: [],
+    appliedChangeId: 0,
     ...options.snapshot,
   };
   const store = strictFake<StockCountersStore>('store', {
@@ -58,6 +64,7 @@ function build(options: {
   });
   const catalogue = strictFake<InventoryCatalogue>('catalogue', {
     fetchAll: () => Promise.resolve([options.catalogue ?? product]),
+    fetchQueuedChanges: () => Promise.resolve(options.queued ?? []),
   });
   const sequences = new KnownSequences();
   const reconciler = new StockReconciler(
@@ -226,6 +233,31 @@ describe(StockReconciler.name, () => {
     (store.resetProduct as unknown as jest.Mock).mockImplementation(() => Promise.resolve(false));
     expect((await reconciler.pass('periodic'))[0]?.action).toBe('repair-skipped');
     expect(store.markCatalogueLoaded).not.toHaveBeenCalled();
+  });
+
+  it('repairs on demand to MySQL minus the admin deltas still queued, so none is applied twice', async () => {
+    // MySQL 50 holds an admin +20 that Redis will still get: the counter must be set to 30.
+    const { reconciler, store } = build({
+      loaded: true,
+      snapshot: { counter: 25, appliedChangeId: 4 },
+      queued: [{ id: 5, productId: 'A', counterOp: 'ADJUST', amount: 20 }],
+    });
+    expect((await reconciler.pass('repair'))[0]).toMatchObject({
+      queued: 20,
+      expected: 30,
+      action: 'repaired',
+    });
+    expect(store.repairCounter).toHaveBeenCalledWith('A', 25, 30);
+  });
+
+  it('touches no counter that a queued admin change sets or removes', async () => {
+    const { reconciler, store } = build({
+      loaded: true,
+      snapshot: { counter: null },
+      queued: [{ id: 5, productId: 'A', counterOp: 'SET', amount: 50 }],
+    });
+    expect((await reconciler.pass('repair'))[0]?.action).toBe('awaiting-admin');
+    expect(store.rebuildProduct).not.toHaveBeenCalled();
   });
 
   it('writes a missing catalogue entry', async () => {

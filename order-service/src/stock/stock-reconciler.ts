@@ -30,7 +30,14 @@ import { RepeatingTask } from '../repeating-task.js';
 export type ReconcileMode = 'check' | 'periodic' | 'repair';
 
 export type ReconcileAction =
-  'none' | 'drift-seen' | 'repaired' | 'repair-skipped' | 'rebuilt' | 'missing' | 'not-ready';
+  | 'none'
+  | 'drift-seen'
+  | 'repaired'
+  | 'repair-skipped'
+  | 'rebuilt'
+  | 'missing'
+  | 'not-ready'
+  | 'awaiting-admin';
 
 export interface ReconcileResult extends CounterCheck {
   action: ReconcileAction;
@@ -288,6 +295,8 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     let inFlight = await this.orders.findInFlight();
     const recorded = await this.orders.existing(unexplainedReservations(snapshots, inFlight));
     const current = await this.catalogue.fetchAll();
+    // After the stock (see fetchQueuedChanges): a change committed in between errs low.
+    const queued = await this.catalogue.fetchQueuedChanges();
     if (!loaded) {
       // Orders recorded while MySQL stock was read are not in it: count them too (errs low).
       inFlight = [...inFlight, ...(await this.orders.findInFlight())];
@@ -298,6 +307,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       snapshots,
       inFlight,
       recorded,
+      queued,
     });
 
     const pass: PassState = {
@@ -357,6 +367,12 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     outcome: { action: ReconcileAction },
   ): Promise<void> {
     const { mode } = pass;
+    if (check.awaitingAdmin) {
+      // An admin change that sets or removes this counter is on its way: it decides.
+      outcome.action = 'awaiting-admin';
+      pass.complete = false;
+      return;
+    }
     if (check.counter === null) {
       pass.missing.add(check.productId);
       outcome.action = 'missing';

@@ -47,6 +47,12 @@ export const orderServiceEnvSchema = baseEnvSchema(
     /** Largest quantity of one order. */
     ORDER_MAX_QUANTITY: count(1, 1_000_000, 10),
     /**
+     * Units of one product one buyer may hold (PENDING or CONFIRMED) when the product sets no
+     * `maxPerUser`; 0 = no cap. A flash sale's buyer clicks a few times; a script buys the lot.
+     * Load tools that order many times per user give their products an explicit `maxPerUser`.
+     */
+    ORDER_DEFAULT_MAX_PER_USER: count(0, 1_000_000, 10),
+    /**
      * Backpressure: orders of this instance waiting for their INSERT (collected or sent) at which
      * new orders get 503 SERVICE_UNAVAILABLE + Retry-After. Bounds the requests held in memory
      * while MySQL is slow. (Replaces ORDER_MAX_PENDING: unanswered orders are no reason to refuse.)
@@ -81,6 +87,11 @@ export const orderServiceEnvSchema = baseEnvSchema(
      * just before the loss have reached MySQL and are counted.
      */
     STOCK_REBUILD_GRACE_MS: count(0, 60_000, 1_000),
+    /**
+     * How often each instance compares the Redis reservation sequences with the highest ones the
+     * order rows recorded (a Redis restored from an older snapshot is then not sold from); 0 = off.
+     */
+    STOCK_STALE_CHECK_INTERVAL_MS: count(0, 600_000, 1_000),
     /**
      * Serves the live sale page (`GET /sale`) and its event stream, without a token. Unset: on,
      * except with NODE_ENV=production (sale numbers are not for everyone).

@@ -54,6 +54,8 @@ describe('crash recovery (e2e, real stack)', () => {
       ORDER_KAFKA_START_FROM: 'latest',
       ORDER_RESERVATION_TIMEOUT_MS: '3000',
       ORDER_REPUBLISH_AFTER_MS: '2000',
+      // Each buyer of the stream orders again and again: no default per-user cap.
+      ORDER_DEFAULT_MAX_PER_USER: '0',
       ORDER_RELAY_INTERVAL_MS: '500',
       LOG_LEVEL: 'info',
     };

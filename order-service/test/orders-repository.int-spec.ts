@@ -182,6 +182,20 @@ describe('orders repository (real MariaDB)', () => {
     expect(seen).toEqual(expected);
   });
 
+  it('keeps the reservation sequence of each order and reads the highest per product', async () => {
+    const product = `T-repo-${randomUUID().slice(0, 8)}`;
+    await orders.insertMany([
+      newOrder({ productId: product, stockSeq: 41 }),
+      newOrder({ productId: product, stockSeq: 43 }),
+    ]);
+    expect(await orders.insertOne(newOrder({ productId: product, stockSeq: 42 }))).toBeNull();
+    await orders.insertMany([newOrder({ productId: product })]);
+    expect((await inFlight.highestSequences()).get(product)).toBe(43);
+    const none = `T-repo-${randomUUID().slice(0, 8)}`;
+    await orders.insertMany([newOrder({ productId: none })]);
+    expect((await inFlight.highestSequences()).has(none)).toBe(false);
+  });
+
   it('counts in-flight units and per-user holdings for the reconciler', async () => {
     const product = `T-repo-${randomUUID().slice(0, 8)}`;
     const a = newOrder({ productId: product, quantity: 2 });

@@ -38,6 +38,8 @@ describe('loss of Redis data (e2e, real stack)', () => {
       STOCK_RECONCILE_INTERVAL_MS: '2000',
       STOCK_REBUILD_GRACE_MS: '500',
       STOCK_REPAIR_QUIET_MS: '3000',
+      // Each buyer of the stream orders again and again: no default per-user cap.
+      ORDER_DEFAULT_MAX_PER_USER: '0',
     });
     db = new OrdersDb();
   }, 90_000);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadOrderServiceConfig } from '../src/config.js';
+import { KnownSequences } from '../src/stock/known-sequences.js';
 import { ReservationStore, type ReserveRequest } from '../src/stock/reservation.store.js';
 import { StockCountersStore } from '../src/stock/stock-counters.store.js';
 import { StockKeys } from '../src/stock/stock-keys.js';
@@ -31,12 +32,14 @@ function storesOn(redis: Redis) {
 describe('stock Lua scripts (real Redis)', () => {
   let redis: Redis;
   let store: ReturnType<typeof storesOn>;
+  let counters: StockCountersStore;
   const products: string[] = [];
 
   beforeAll(async () => {
     redis = connect();
     store = storesOn(redis);
     await store.onModuleInit();
+    counters = new StockCountersStore(redis);
   });
 
   afterAll(async () => {
@@ -117,6 +120,7 @@ describe('stock Lua scripts (real Redis)', () => {
         kind: 'reserved',
         remaining: 3,
         unitPriceCents: 4_999,
+        sequence: 1,
       });
       const [entry] = await store
         .readAllReservations()
@@ -254,10 +258,104 @@ describe('stock Lua scripts (real Redis)', () => {
           { productId: p, name: 'x', priceCents: 1, maxPerUser: null },
           2,
           new Map(),
+          0,
         ),
       ).toBe(true);
       expect(await store.release([release])).toEqual(['released']);
       expect(await redis.get(StockKeys.stock(p))).toBe('4');
+    });
+  });
+
+  describe('stale Redis (reservation sequence)', () => {
+    it('hands out a growing sequence, and refuses (STALE) once Redis holds less than one handed out', async () => {
+      const p = await product(10);
+      const sequences = new KnownSequences();
+      const hotPath = new ReservationStore(redis, sequences);
+      const first = await hotPath.reserve(request(p));
+      const second = await hotPath.reserve(request(p));
+      expect(first).toMatchObject({ kind: 'reserved', sequence: 1 });
+      expect(second).toMatchObject({ kind: 'reserved', sequence: 2 });
+      expect(sequences.lowest(p)).toBe(2);
+
+      // Redis goes back to the state after the first order (an older snapshot).
+      await redis.set(StockKeys.sequence(p), '1');
+      await redis.set(StockKeys.stock(p), '9');
+      expect(await hotPath.reserve(request(p))).toEqual({ kind: 'stale', sequence: 1 });
+      expect(await redis.get(StockKeys.stock(p))).toBe('9');
+      expect(await redis.exists(StockKeys.ready(p))).toBe(0);
+      expect(await redis.exists(StockKeys.stale(p))).toBe(1);
+      // Every instance now stops, even one that never saw the higher sequence...
+      expect(await store.reserve(request(p))).toEqual({ kind: 'not-ready' });
+      // ...and none may mark the counter ready again but the rebuild.
+      expect(await hotPath.markReady(p)).toBe(false);
+      expect(await redis.exists(StockKeys.ready(p))).toBe(0);
+    });
+
+    it('the periodic check marks a product stale only when Redis is behind MySQL', async () => {
+      const behind = await product(5);
+      const level = await product(5);
+      const missing = `T-os-lua-${randomUUID().slice(0, 18)}`;
+      products.push(missing);
+      await redis.set(StockKeys.sequence(behind), '3');
+      await redis.set(StockKeys.sequence(level), '7');
+      const stale = await counters.markStale(
+        new Map([
+          [behind, 4],
+          [level, 7],
+          [missing, 9],
+        ]),
+      );
+      expect(stale).toEqual([behind]);
+      expect(await redis.exists(StockKeys.ready(behind))).toBe(0);
+      expect(await redis.exists(StockKeys.ready(level))).toBe(1);
+      expect(await redis.exists(StockKeys.stale(missing))).toBe(0);
+    });
+
+    it('reset: counter by compare-and-set, per-user totals, sequence lifted, then sellable again', async () => {
+      const p = await product(9, { maxPerUser: 3 });
+      await redis.set(StockKeys.sequence(p), '1');
+      await redis.hset(StockKeys.bought(p), '1', '1', '2', '3');
+      await counters.markStale(new Map([[p, 5]]));
+      expect(await counters.resetProduct(p, 8, 6, new Map([['1', 3]]), 1_000_005)).toBe(false);
+      expect(await redis.exists(StockKeys.ready(p))).toBe(0);
+      expect(await counters.resetProduct(p, 9, 6, new Map([['1', 3]]), 1_000_005)).toBe(true);
+      expect(await redis.get(StockKeys.stock(p))).toBe('6');
+      expect(await redis.hgetall(StockKeys.bought(p))).toEqual({ '1': '3' });
+      expect(await redis.get(StockKeys.sequence(p))).toBe('1000005');
+      expect(await redis.exists(StockKeys.stale(p))).toBe(0);
+      // The cap comes from MySQL's totals now: user 1 holds 3 of 3, user 2 holds none.
+      const hotPath = new ReservationStore(redis);
+      expect(await hotPath.reserve(request(p, { userId: '1' }))).toMatchObject({ kind: 'limit' });
+      expect(await hotPath.reserve(request(p, { userId: '2' }))).toMatchObject({
+        kind: 'reserved',
+        sequence: 1_000_006,
+      });
+    });
+  });
+
+  describe('default per-user cap', () => {
+    it('caps a product that sets none; a product cap wins over it', async () => {
+      const plain = await product(100);
+      const capped = await product(100, { maxPerUser: 5 });
+      const hotPath = new ReservationStore(redis, new KnownSequences(), { defaultMaxPerUser: 3 });
+      expect(await hotPath.reserve(request(plain, { quantity: 2 }))).toMatchObject({
+        kind: 'reserved',
+      });
+      expect(await hotPath.reserve(request(plain, { quantity: 2 }))).toEqual({
+        kind: 'limit',
+        held: 2,
+        maxPerUser: 3,
+      });
+      expect(await hotPath.reserve(request(plain, { userId: '2', quantity: 3 }))).toMatchObject({
+        kind: 'reserved',
+      });
+      expect(await hotPath.reserve(request(capped, { quantity: 5 }))).toMatchObject({
+        kind: 'reserved',
+      });
+      // Without a default (0), an uncapped product keeps no per-user totals.
+      const uncapped = await product(100);
+      await new ReservationStore(redis).reserve(request(uncapped, { quantity: 50 }));
+      expect(await redis.exists(StockKeys.bought(uncapped))).toBe(0);
     });
   });
 
@@ -266,7 +364,8 @@ describe('stock Lua scripts (real Redis)', () => {
       const p = `T-os-lua-${randomUUID().slice(0, 18)}`;
       products.push(p);
       const entry = { productId: p, name: 'Phone', priceCents: 999, maxPerUser: 2 };
-      expect(await store.rebuildProduct(entry, 7, new Map([['3', 2]]))).toBe(true);
+      expect(await store.rebuildProduct(entry, 7, new Map([['3', 2]]), 500)).toBe(true);
+      expect(await redis.get(StockKeys.sequence(p))).toBe('500');
       expect(await redis.get(StockKeys.stock(p))).toBe('7');
       expect(await redis.hgetall(StockKeys.product(p))).toEqual({
         name: 'Phone',
@@ -276,7 +375,7 @@ describe('stock Lua scripts (real Redis)', () => {
       expect(await redis.hget(StockKeys.bought(p), '3')).toBe('2');
       expect(await redis.exists(StockKeys.ready(p))).toBe(1);
       expect(await store.reserve(request(p, { userId: '3' }))).toMatchObject({ kind: 'limit' });
-      expect(await store.rebuildProduct(entry, 100, new Map())).toBe(false);
+      expect(await store.rebuildProduct(entry, 100, new Map(), 0)).toBe(false);
       expect(await redis.get(StockKeys.stock(p))).toBe('7');
     });
 

@@ -101,7 +101,15 @@ function startFloor(cleanup, floorId) {
 async function createProduct(options, token, productId, stock) {
   const res = await http('POST', `${options.inventoryUrl}/api/inventory`, {
     token,
-    body: { productId, name: `Flash-sale bench ${productId}`, priceCents: 100, stock },
+    // A cap of its own far above order-service's default per-user cap (ORDER_DEFAULT_MAX_PER_USER):
+    // the bench's few hundred buyers place thousands of orders each.
+    body: {
+      productId,
+      name: `Flash-sale bench ${productId}`,
+      priceCents: 100,
+      stock,
+      maxPerUser: options.maxPerUser,
+    },
   });
   if (res.status !== 201)
     throw new Error(`creating ${productId}: ${res.status} ${JSON.stringify(res.body)}`);

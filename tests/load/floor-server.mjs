@@ -28,6 +28,8 @@ const keys = {
   bought: `bench-floor:bought:${tag}`,
   noIdempotency: `bench-floor:idem:${tag}:`,
   ready: `bench-floor:stock-ready:${tag}`,
+  sequence: `bench-floor:stock-seq:${tag}`,
+  stale: `bench-floor:stock-stale:${tag}`,
 };
 const HUGE_STOCK = 1_000_000_000_000;
 
@@ -58,13 +60,15 @@ app.post('/order', async (request, reply) => {
   const result = /** @type {string[]} */ (
     await redis.evalsha(
       sha,
-      6,
+      8,
       keys.stock,
       keys.product,
       keys.reservations,
       keys.bought,
       keys.noIdempotency,
       keys.ready,
+      keys.sequence,
+      keys.stale,
       orderId,
       userId,
       quantity,
@@ -74,6 +78,8 @@ app.post('/order', async (request, reply) => {
       '',
       ProductHashFields.PriceCents,
       ProductHashFields.MaxPerUser,
+      0, // lowest sequence known: the floor never compares
+      0, // no default per-user cap: every floor order is user 1's
     )
   );
   if (result[0] !== 'OK') {

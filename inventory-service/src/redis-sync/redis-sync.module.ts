@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RedisCatalogueStore } from './redis-catalogue.store.js';
 import { RedisOutboxRepository } from './redis-outbox.repository.js';
+import { RedisSyncController } from './redis-sync.controller.js';
 import {
   REDIS_SYNC_OPTIONS,
   RedisSyncService,
@@ -11,6 +12,7 @@ const options: RedisSyncOptions = { retryIntervalMs: 1_000, batchSize: 200 };
 
 /** Keeps Redis (stock counters, catalogue hashes) in step with admin changes of the catalogue. */
 @Module({
+  controllers: [RedisSyncController],
   providers: [
     RedisOutboxRepository,
     RedisCatalogueStore,

@@ -42,6 +42,11 @@ export interface NewOrder {
   createdAt: Date;
   /** When the relay publishes it again if it is still unanswered. */
   nextPublishAt: Date;
+  /**
+   * The product's Redis reservation sequence this order's reservation got (see
+   * StockKeys.sequence): MySQL's proof of how far Redis had gone, to catch a Redis that goes back.
+   */
+  stockSeq?: number | null;
 }
 
 /** A token subject that can own orders: user-service's numeric user id (BIGINT UNSIGNED). */

@@ -32,7 +32,7 @@ const ORDER_COLUMNS = `id, user_id, product_id, quantity, unit_price_cents, tota
   failure_reason, idempotency_key, stock_release, restore, created_at, updated_at`;
 
 const INSERT_COLUMNS = `(id, user_id, product_id, quantity, unit_price_cents, total_cents, status,
-  idempotency_key, request_id, next_publish_at, created_at, updated_at)`;
+  idempotency_key, request_id, next_publish_at, created_at, updated_at, stock_seq)`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -74,6 +74,7 @@ function insertValues(order: NewOrder): unknown[] {
     order.nextPublishAt,
     order.createdAt,
     order.createdAt,
+    order.stockSeq ?? null,
   ];
 }
 
@@ -88,7 +89,7 @@ export class SqlOrdersRepository extends OrdersRepository {
 
   async insertMany(orders: NewOrder[]): Promise<void> {
     if (orders.length === 0) return;
-    const row = `(${placeholders(12)})`;
+    const row = `(${placeholders(13)})`;
     try {
       await this.db.query(
         `INSERT INTO orders ${INSERT_COLUMNS} VALUES ${orders.map(() => row).join(', ')}`,
@@ -103,7 +104,7 @@ export class SqlOrdersRepository extends OrdersRepository {
   async insertOne(order: NewOrder): Promise<InsertConflict | null> {
     try {
       await this.db.query(
-        `INSERT INTO orders ${INSERT_COLUMNS} VALUES (${placeholders(12)})`,
+        `INSERT INTO orders ${INSERT_COLUMNS} VALUES (${placeholders(13)})`,
         insertValues(order),
       );
       return null;

@@ -92,7 +92,12 @@ function build(fakes: Fakes = {}) {
 }
 
 const place = { userId: '7', productId: 'SKU-1', quantity: 2 };
-const reserved: ReserveResult = { kind: 'reserved', remaining: 8, unitPriceCents: 500 };
+const reserved: ReserveResult = {
+  kind: 'reserved',
+  remaining: 8,
+  unitPriceCents: 500,
+  sequence: 41,
+};
 
 describe(OrdersService.name, () => {
   beforeAll(() => {
@@ -221,7 +226,7 @@ describe(OrdersService.name, () => {
         stock: {
           reserve: () => Promise.resolve(results.shift()),
           isCatalogueLoaded: () => Promise.resolve(true),
-          markReady: () => Promise.resolve(),
+          markReady: () => Promise.resolve(true),
         },
         batcher: { insert: () => Promise.resolve({ kind: 'inserted' }) },
       });

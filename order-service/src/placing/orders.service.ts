@@ -116,6 +116,16 @@ export class OrdersService {
         if (await this.catalogueLoaded()) throw OrdersErrors.productNotFound();
         this.reconciler.requestRebuild();
         throw OrdersErrors.stockUnavailable();
+      case 'stale':
+        // This script took the ready flag away: no instance sells from this counter until the
+        // reconciler has rebuilt it from MySQL (after the grace, so orders reserved just before
+        // Redis went back are recorded and counted).
+        this.logger.warn(
+          `Redis went back in time for ${productId} (sequence ${reservation.sequence}): ` +
+            'not selling it until it is rebuilt from MySQL',
+        );
+        this.reconciler.requestRebuild();
+        throw OrdersErrors.stockUnavailable();
       case 'not-ready':
       case 'no-product':
         this.reconciler.requestRebuild();
@@ -134,6 +144,7 @@ export class OrdersService {
       requestId: command.requestId ?? null,
       createdAt: new Date(now),
       nextPublishAt: new Date(now + this.settings.republishAfterMs),
+      stockSeq: reservation.sequence,
     };
     let outcome: InsertOutcome;
     try {

@@ -35,6 +35,12 @@ export abstract class InFlightOrders {
 
   /** Units each user holds of a product (PENDING or CONFIRMED), for per-user caps. */
   abstract heldByUser(productId: string): Promise<Map<string, number>>;
+
+  /**
+   * The highest reservation sequence the order rows recorded, per product (products without one
+   * are left out). A Redis sequence below it means Redis went back in time.
+   */
+  abstract highestSequences(): Promise<Map<string, number>>;
 }
 
 /** {@link InFlightOrders} on the order-service database. */
@@ -95,5 +101,15 @@ export class SqlInFlightOrders extends InFlightOrders {
       [productId],
     );
     return new Map(rows.map((r) => [String(r.user_id), Number(r.units)]));
+  }
+
+  async highestSequences(): Promise<Map<string, number>> {
+    // ix_orders_product_stock_seq makes this a loose index scan: one index dive per product,
+    // whatever the number of orders.
+    const rows = await this.db.query<{ product_id: string; seq: string | number }[]>(
+      `SELECT product_id, MAX(stock_seq) AS seq FROM orders
+        WHERE stock_seq IS NOT NULL GROUP BY product_id`,
+    );
+    return new Map(rows.map((r) => [r.product_id, Number(r.seq)]));
   }
 }

@@ -35,6 +35,27 @@ const ledgerSchema = z.object({
   ),
 }) satisfies z.ZodType<InventorySaleFacts>;
 
+const queuedSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string().regex(/^[0-9]+$/),
+      productId: z.string(),
+      counterOp: z.string(),
+      amount: z.number().int().nullable(),
+    }),
+  ),
+});
+
+/** An admin change committed in MySQL and still queued for the Redis counter. */
+export interface QueuedCounterChange {
+  /** inventory-service's redis_outbox id (grows; a product's changes apply in id order). */
+  id: number;
+  productId: string;
+  /** SET | SET_IF_MISSING | ADJUST | REMOVE | NONE. */
+  counterOp: string;
+  amount: number | null;
+}
+
 const TIMEOUT_MS = 5_000;
 
 /** What inventory-service answered to a stock change. */
@@ -68,6 +89,20 @@ export class InventoryCatalogue {
       products.push({ productId, name, priceCents, stock, maxPerUser: maxPerUser ?? null });
     }
     return products;
+  }
+
+  /**
+   * Admin changes MySQL already holds and the Redis counters may not yet (inventory-service's
+   * redis_outbox). Read after the stock, so a change committed in between is counted as queued
+   * without being in the stock read: the expected counter then errs low, never high.
+   */
+  async fetchQueuedChanges(): Promise<QueuedCounterChange[]> {
+    const url = `${this.settings.inventoryServiceUrl}/api/inventory-sync/pending`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+    return queuedSchema
+      .parse(await response.json())
+      .items.map((item) => ({ ...item, id: Number(item.id) }));
   }
 
   /**

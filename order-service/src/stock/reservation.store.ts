@@ -1,16 +1,20 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectRedis } from '@flash-sale/common';
 import { ProductHashFields } from '@flash-sale/contracts';
 import type { Redis } from 'ioredis';
+import { KnownSequences } from './known-sequences.js';
 import { LuaScript, preloadScripts } from './lua-script.js';
+import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 import { productIdOfKey, StockKeys } from './stock-keys.js';
 import { announceStockChanged, isCatalogueLoaded, scanKeys } from './stock-redis.js';
 
 /** What the reservation script decided. */
 export type ReserveResult =
-  | { kind: 'reserved'; remaining: number; unitPriceCents: number }
+  | { kind: 'reserved'; remaining: number; unitPriceCents: number; sequence: number }
   | { kind: 'no-counter' }
   | { kind: 'not-ready' }
+  /** Redis went back in time (older than a sequence already handed out): not sold from. */
+  | { kind: 'stale'; sequence: number }
   | { kind: 'no-product' }
   | { kind: 'replay'; orderId: string; fingerprint: string }
   | { kind: 'limit'; held: number; maxPerUser: number }
@@ -67,9 +71,16 @@ export class ReservationStore implements OnModuleInit {
   private readonly scripts = {
     reserve: new LuaScript('reserve-stock'),
     release: new LuaScript('release-stock'),
+    markReady: new LuaScript('mark-ready'),
   };
 
-  constructor(@InjectRedis() private readonly redis: Redis) {}
+  constructor(
+    @InjectRedis() private readonly redis: Redis,
+    @Optional() private readonly sequences: KnownSequences = new KnownSequences(),
+    @Optional()
+    @Inject(STOCK_SETTINGS)
+    private readonly settings: Pick<StockSettings, 'defaultMaxPerUser'> = { defaultMaxPerUser: 0 },
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await preloadScripts(this.redis, Object.values(this.scripts), this.logger);
@@ -88,6 +99,8 @@ export class ReservationStore implements OnModuleInit {
           ? StockKeys.idempotency(productId, userId, idempotencyKey)
           : StockKeys.noIdempotency(productId),
         StockKeys.ready(productId),
+        StockKeys.sequence(productId),
+        StockKeys.stale(productId),
       ],
       [
         request.orderId,
@@ -99,11 +112,23 @@ export class ReservationStore implements OnModuleInit {
         idempotencyKey ?? '',
         ProductHashFields.PriceCents,
         ProductHashFields.MaxPerUser,
+        this.sequences.lowest(productId),
+        this.settings.defaultMaxPerUser,
       ],
     )) as string[];
     switch (reply[0]) {
-      case 'OK':
-        return { kind: 'reserved', remaining: Number(reply[1]), unitPriceCents: Number(reply[2]) };
+      case 'OK': {
+        const sequence = Number(reply[3]);
+        this.sequences.saw(productId, sequence);
+        return {
+          kind: 'reserved',
+          remaining: Number(reply[1]),
+          unitPriceCents: Number(reply[2]),
+          sequence,
+        };
+      }
+      case 'STALE':
+        return { kind: 'stale', sequence: Number(reply[1]) };
       case 'NO_COUNTER':
         return { kind: 'no-counter' };
       case 'NOT_READY':
@@ -167,9 +192,17 @@ export class ReservationStore implements OnModuleInit {
     return isCatalogueLoaded(this.redis);
   }
 
-  /** Marks a counter as matching MySQL (a new product's, set by inventory-service). */
-  async markReady(productId: string): Promise<void> {
-    await this.redis.set(StockKeys.ready(productId), '1');
+  /**
+   * Marks a counter as matching MySQL (a new product's, set by inventory-service); false when the
+   * product was found stale (only the reconciler's rebuild makes it sellable again).
+   */
+  async markReady(productId: string): Promise<boolean> {
+    const reply = await this.scripts.markReady.run(
+      this.redis,
+      [StockKeys.ready(productId), StockKeys.stale(productId)],
+      [],
+    );
+    return reply === 1;
   }
 
   /** Tells every order-service instance that these products' stock changed (clears sold-out marks). */

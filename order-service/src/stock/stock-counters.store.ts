@@ -16,6 +16,8 @@ export interface StockSnapshot {
   ready: boolean;
   product: Record<string, string>;
   reservations: Reservation[];
+  /** The last admin change (inventory-service's redis_outbox id) applied to the counter; 0: none. */
+  appliedChangeId: number;
 }
 
 export interface CatalogueEntry {
@@ -50,6 +52,8 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     repair: new LuaScript('repair-counter'),
     rebuild: new LuaScript('rebuild-product'),
     ensureProduct: new LuaScript('ensure-product'),
+    reset: new LuaScript('reset-product'),
+    checkSequence: new LuaScript('check-sequence'),
     releaseLock: new LuaScript('release-lock'),
   };
   private lockToken: string | undefined;
@@ -122,16 +126,18 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
           StockKeys.product(p),
           StockKeys.reservations(p),
           StockKeys.ready(p),
+          StockKeys.inventorySync(p),
         ],
         args: [],
       })),
     );
     return productIds.map((productId, i) => {
-      const [counter, productPairs, reservationPairs, ready] = replies[i] as [
+      const [counter, productPairs, reservationPairs, ready, applied] = replies[i] as [
         string | null,
         string[],
         string[],
         number,
+        string | null,
       ];
       const reservations: Reservation[] = [];
       for (const [orderId, entry] of Object.entries(pairsToRecord(reservationPairs))) {
@@ -144,6 +150,7 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
         ready: ready === 1,
         product: pairsToRecord(productPairs),
         reservations,
+        appliedChangeId: Number(applied ?? 0),
       };
     });
   }
@@ -158,20 +165,80 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     return reply === 1;
   }
 
-  /** Recreates a missing counter with its catalogue entry and per-user totals; false if present. */
+  /**
+   * Recreates a missing counter with its catalogue entry and per-user totals, and lifts its
+   * reservation sequence to at least `lowestSequence`; false if the counter is present.
+   */
   async rebuildProduct(
     entry: CatalogueEntry,
     expected: number,
     heldByUser: Map<string, number>,
+    lowestSequence: number,
   ): Promise<boolean> {
     const p = entry.productId;
     const pairs = [...heldByUser].flatMap(([user, units]) => [user, String(units)]);
     const reply = await this.scripts.rebuild.run(
       this.redis,
-      [StockKeys.stock(p), StockKeys.product(p), StockKeys.bought(p), StockKeys.ready(p)],
-      [String(expected), ...catalogueArgs(entry), ...pairs],
+      [
+        StockKeys.stock(p),
+        StockKeys.product(p),
+        StockKeys.bought(p),
+        StockKeys.ready(p),
+        StockKeys.sequence(p),
+        StockKeys.stale(p),
+      ],
+      [String(expected), ...catalogueArgs(entry), String(lowestSequence), ...pairs],
     );
     return reply === 1;
+  }
+
+  /**
+   * Sets a counter that is not marked ready (new, or found stale) to `expected` by compare-and-set,
+   * with the per-user totals from MySQL and its sequence lifted to `lowestSequence` (null: left
+   * as it is), and marks it ready; false when the counter moved meanwhile (see reset-product.lua).
+   */
+  async resetProduct(
+    productId: string,
+    observed: number,
+    expected: number,
+    heldByUser: Map<string, number>,
+    lowestSequence: number | null,
+  ): Promise<boolean> {
+    const pairs = [...heldByUser].flatMap(([user, units]) => [user, String(units)]);
+    const reply = await this.scripts.reset.run(
+      this.redis,
+      [
+        StockKeys.stock(productId),
+        StockKeys.bought(productId),
+        StockKeys.sequence(productId),
+        StockKeys.ready(productId),
+        StockKeys.stale(productId),
+      ],
+      [
+        String(observed),
+        String(expected),
+        lowestSequence === null ? '' : String(lowestSequence),
+        ...pairs,
+      ],
+    );
+    return reply === 1;
+  }
+
+  /**
+   * Compares each product's Redis sequence with the highest one MySQL recorded; a product whose
+   * Redis is behind loses its ready flag (see check-sequence.lua). Returns those products.
+   */
+  async markStale(recorded: Map<string, number>): Promise<string[]> {
+    const entries = [...recorded];
+    if (entries.length === 0) return [];
+    const replies = await this.scripts.checkSequence.runEach(
+      this.redis,
+      entries.map(([p, sequence]) => ({
+        keys: [StockKeys.sequence(p), StockKeys.ready(p), StockKeys.stock(p), StockKeys.stale(p)],
+        args: [String(sequence)],
+      })),
+    );
+    return entries.filter((_, i) => replies[i] === 1).map(([p]) => p);
   }
 
   /** Writes a product's catalogue entry if it is missing; true when written. */

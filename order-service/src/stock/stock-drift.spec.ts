@@ -18,9 +18,12 @@ function snapshot(
   productId: string,
   counter: number | null,
   reservations: Reservation[] = [],
+  appliedChangeId = 0,
 ): StockSnapshot {
-  return { productId, counter, ready: true, product: {}, reservations };
+  return { productId, counter, ready: true, product: {}, reservations, appliedChangeId };
 }
+
+const untouched = { queued: 0, awaitingAdmin: false };
 
 describe(checkCounters.name, () => {
   it('expects MySQL stock minus in-flight orders and unrecorded reservations', () => {
@@ -42,8 +45,24 @@ describe(checkCounters.name, () => {
       recorded: new Set(['o2']),
     });
     expect(checks).toEqual([
-      { productId: 'A', counter: 90, mysqlStock: 100, inFlight: 7, expected: 93, drift: 3 },
-      { productId: 'B', counter: 10, mysqlStock: 10, inFlight: 0, expected: 10, drift: 0 },
+      {
+        productId: 'A',
+        counter: 90,
+        mysqlStock: 100,
+        inFlight: 7,
+        ...untouched,
+        expected: 93,
+        drift: 3,
+      },
+      {
+        productId: 'B',
+        counter: 10,
+        mysqlStock: 10,
+        inFlight: 0,
+        ...untouched,
+        expected: 10,
+        drift: 0,
+      },
     ]);
   });
 
@@ -56,8 +75,44 @@ describe(checkCounters.name, () => {
         recorded: new Set(),
       }),
     ).toEqual([
-      { productId: 'A', counter: null, mysqlStock: 5, inFlight: 0, expected: 5, drift: 0 },
+      {
+        productId: 'A',
+        counter: null,
+        mysqlStock: 5,
+        inFlight: 0,
+        ...untouched,
+        expected: 5,
+        drift: 0,
+      },
     ]);
+  });
+
+  it('counts admin deltas MySQL holds and the counter does not yet, never one it already holds', () => {
+    // MySQL 130 = 100 + 20 (change 7, applied to Redis) + 10 (change 9, still queued).
+    const [check] = checkCounters({
+      mysqlStock: new Map([['A', 130]]),
+      snapshots: [snapshot('A', 120, [], 7)],
+      inFlight: [],
+      recorded: new Set(),
+      queued: [
+        { id: 7, productId: 'A', counterOp: 'ADJUST', amount: 20 },
+        { id: 9, productId: 'A', counterOp: 'ADJUST', amount: 10 },
+        { id: 10, productId: 'A', counterOp: 'NONE', amount: null },
+        { id: 11, productId: 'B', counterOp: 'ADJUST', amount: 50 },
+      ],
+    });
+    expect(check).toMatchObject({ queued: 10, awaitingAdmin: false, expected: 120, drift: 0 });
+  });
+
+  it('leaves a counter to a queued admin change that sets or removes it', () => {
+    const [check] = checkCounters({
+      mysqlStock: new Map([['A', 40]]),
+      snapshots: [snapshot('A', null, [], 3)],
+      inFlight: [],
+      recorded: new Set(),
+      queued: [{ id: 4, productId: 'A', counterOp: 'SET', amount: 40 }],
+    });
+    expect(check).toMatchObject({ awaitingAdmin: true });
   });
 
   it('lists the reservations that in-flight orders do not explain', () => {

@@ -24,6 +24,23 @@ export const StockKeys = {
    * data (an admin delta applied to a missing key, say) is never trusted before it is rebuilt.
    */
   ready: (productId: string) => `stock-ready:{${productId}}`,
+  /**
+   * The product's reservation sequence: INCR'd by every reservation, whose order row keeps the
+   * value (`orders.stock_seq`). Redis holding less than a value already handed out means it went
+   * back in time (restored from an older snapshot, a lagging replica): see check-sequence.lua.
+   */
+  sequence: (productId: string) => `stock-seq:{${productId}}`,
+  /**
+   * Present while a product's Redis was found behind MySQL (its sequence below a recorded one):
+   * its ready flag is gone and may not be set again but by the reconciler's rebuild.
+   */
+  stale: (productId: string) => `stock-stale:{${productId}}`,
+  /**
+   * inventory-service's record of the last admin change (its redis_outbox id) applied to the
+   * product's counter (its `syncMarkerKey`); read by the reconciler to tell which queued changes
+   * the counter already holds.
+   */
+  inventorySync: (productId: string) => `inventory-sync:{${productId}}`,
   /** Once-only guard of an order's give-back. */
   released: (productId: string, orderId: string) => `released:{${productId}}:${orderId}`,
   /**

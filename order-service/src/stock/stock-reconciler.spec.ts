@@ -1,10 +1,16 @@
+import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { strictFake } from '../../test/support/strict-fake.js';
 import type { InFlightOrders } from './in-flight-orders.js';
-import type { CatalogueProduct, InventoryCatalogue } from './inventory-catalogue.js';
+import type {
+  CatalogueProduct,
+  InventoryCatalogue,
+  QueuedCounterChange,
+} from './inventory-catalogue.js';
 import type { StockCountersStore, StockSnapshot } from './stock-counters.store.js';
-import { StockReconciler } from './stock-reconciler.js';
+import { KnownSequences } from './known-sequences.js';
+import { SEQUENCE_GAP, StockReconciler } from './stock-reconciler.js';
 
 const product: CatalogueProduct = {
   productId: 'A',
@@ -21,6 +27,11 @@ function build(options: {
   catalogue?: CatalogueProduct;
   busy?: boolean;
   metrics?: MetricsService;
+  /** Highest sequence per product recorded by the order rows. */
+  recorded?: Map<string, number>;
+  stale?: string[];
+  defaultMaxPerUser?: number;
+  queued?: QueuedCounterChange[];
 }) {
   const snap: StockSnapshot = {
     productId: 'A',
@@ -28,12 +39,15 @@ function build(options: {
     ready: true,
     product: { priceCents: '100' },
     reservations: [],
+    appliedChangeId: 0,
     ...options.snapshot,
   };
   const store = strictFake<StockCountersStore>('store', {
     isCatalogueLoaded: () => Promise.resolve(options.loaded),
     snapshot: () => Promise.resolve([snap]),
     repairCounter: () => Promise.resolve(true),
+    resetProduct: () => Promise.resolve(true),
+    markStale: () => Promise.resolve(options.stale ?? []),
     rebuildProduct: () => Promise.resolve(true),
     ensureProduct: () => Promise.resolve(true),
     publishStockChanged: () => Promise.resolve(),
@@ -46,10 +60,13 @@ function build(options: {
     changedRecently: () => Promise.resolve(options.busy ?? false),
     countPending: () => Promise.resolve(0),
     countRecentPending: () => Promise.resolve(0),
+    highestSequences: () => Promise.resolve(options.recorded ?? new Map<string, number>()),
   });
   const catalogue = strictFake<InventoryCatalogue>('catalogue', {
     fetchAll: () => Promise.resolve([options.catalogue ?? product]),
+    fetchQueuedChanges: () => Promise.resolve(options.queued ?? []),
   });
+  const sequences = new KnownSequences();
   const reconciler = new StockReconciler(
     store,
     orders,
@@ -58,10 +75,13 @@ function build(options: {
       reconcileIntervalMs: 0,
       rebuildGraceMs: 0,
       repairQuietMs: 30_000,
+      staleCheckIntervalMs: 0,
+      defaultMaxPerUser: options.defaultMaxPerUser ?? 0,
     },
     options.metrics,
+    sequences,
   );
-  return { reconciler, store };
+  return { reconciler, store, orders, sequences };
 }
 
 describe(StockReconciler.name, () => {
@@ -138,6 +158,7 @@ describe(StockReconciler.name, () => {
       expect.objectContaining({ productId: 'A', maxPerUser: 3 }),
       45,
       new Map([['7', 2]]),
+      SEQUENCE_GAP,
     );
     expect(store.markCatalogueLoaded).toHaveBeenCalled();
   });
@@ -152,14 +173,91 @@ describe(StockReconciler.name, () => {
   it('sets a counter that is not marked ready right away (compare-and-set)', async () => {
     const { reconciler, store } = build({ loaded: true, snapshot: { counter: 50, ready: false } });
     expect((await reconciler.pass('periodic'))[0]?.action).toBe('repaired');
-    expect(store.repairCounter).toHaveBeenCalledWith('A', 50, 50);
+    expect(store.resetProduct).toHaveBeenCalledWith('A', 50, 50, new Map(), null);
+  });
+
+  it('resets a stale counter from MySQL: counter, per-user totals (default cap) and a sequence above the recorded ones', async () => {
+    const { reconciler, store } = build({
+      loaded: true,
+      snapshot: { counter: 30, ready: false },
+      inFlight: [{ id: 'o1', productId: 'A', quantity: 5 }],
+      recorded: new Map([['A', 120]]),
+      defaultMaxPerUser: 10,
+    });
+    expect((await reconciler.pass('periodic'))[0]).toMatchObject({
+      expected: 45,
+      action: 'repaired',
+    });
+    expect(store.resetProduct).toHaveBeenCalledWith(
+      'A',
+      30,
+      45,
+      new Map([['7', 2]]),
+      120 + SEQUENCE_GAP,
+    );
+    expect(store.publishStockChanged).toHaveBeenCalledWith(['A']);
+  });
+
+  it('stale check: compares Redis with the sequences MySQL recorded, learns them, and asks for a rebuild', async () => {
+    const recorded = new Map([
+      ['A', 120],
+      ['B', 7],
+    ]);
+    const { reconciler, store, sequences } = build({
+      loaded: true,
+      snapshot: {},
+      recorded,
+      stale: ['B'],
+    });
+    const rebuild = jest.spyOn(reconciler, 'requestRebuild').mockImplementation(() => undefined);
+    await expect(reconciler.checkStale()).resolves.toEqual(['B']);
+    expect(store.markStale).toHaveBeenCalledWith(recorded);
+    expect(sequences.lowest('A')).toBe(120);
+    expect(sequences.lowest('B')).toBe(7);
+    expect(rebuild).toHaveBeenCalledTimes(1);
+  });
+
+  it('stale check: asks for nothing when Redis is not behind, and never throws', async () => {
+    const { reconciler, store } = build({ loaded: true, snapshot: {}, recorded: new Map() });
+    const rebuild = jest.spyOn(reconciler, 'requestRebuild').mockImplementation(() => undefined);
+    await expect(reconciler.checkStale()).resolves.toEqual([]);
+    (store.markStale as unknown as jest.Mock).mockImplementation(() =>
+      Promise.reject(new Error('Redis is down')),
+    );
+    await expect(reconciler.checkStale()).resolves.toEqual([]);
+    expect(rebuild).not.toHaveBeenCalled();
   });
 
   it('does not mark the catalogue loaded while a counter could not be set', async () => {
     const { reconciler, store } = build({ loaded: false, snapshot: { counter: 7, ready: false } });
-    (store.repairCounter as unknown as jest.Mock).mockImplementation(() => Promise.resolve(false));
+    (store.resetProduct as unknown as jest.Mock).mockImplementation(() => Promise.resolve(false));
     expect((await reconciler.pass('periodic'))[0]?.action).toBe('repair-skipped');
     expect(store.markCatalogueLoaded).not.toHaveBeenCalled();
+  });
+
+  it('repairs on demand to MySQL minus the admin deltas still queued, so none is applied twice', async () => {
+    // MySQL 50 holds an admin +20 that Redis will still get: the counter must be set to 30.
+    const { reconciler, store } = build({
+      loaded: true,
+      snapshot: { counter: 25, appliedChangeId: 4 },
+      queued: [{ id: 5, productId: 'A', counterOp: 'ADJUST', amount: 20 }],
+    });
+    expect((await reconciler.pass('repair'))[0]).toMatchObject({
+      queued: 20,
+      expected: 30,
+      action: 'repaired',
+    });
+    expect(store.repairCounter).toHaveBeenCalledWith('A', 25, 30);
+  });
+
+  it('touches no counter that a queued admin change sets or removes', async () => {
+    const { reconciler, store } = build({
+      loaded: true,
+      snapshot: { counter: null },
+      queued: [{ id: 5, productId: 'A', counterOp: 'SET', amount: 50 }],
+    });
+    expect((await reconciler.pass('repair'))[0]?.action).toBe('awaiting-admin');
+    expect(store.rebuildProduct).not.toHaveBeenCalled();
   });
 
   it('writes a missing catalogue entry', async () => {

@@ -13,6 +13,7 @@ import { Counter, Gauge } from 'prom-client';
 import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 import { InFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue, type CatalogueProduct } from './inventory-catalogue.js';
+import { KnownSequences } from './known-sequences.js';
 import { StockCountersStore, type StockSnapshot } from './stock-counters.store.js';
 import { checkCounters, unexplainedReservations, type CounterCheck } from './stock-drift.js';
 import { RepeatingTask } from '../repeating-task.js';
@@ -29,7 +30,14 @@ import { RepeatingTask } from '../repeating-task.js';
 export type ReconcileMode = 'check' | 'periodic' | 'repair';
 
 export type ReconcileAction =
-  'none' | 'drift-seen' | 'repaired' | 'repair-skipped' | 'rebuilt' | 'missing' | 'not-ready';
+  | 'none'
+  | 'drift-seen'
+  | 'repaired'
+  | 'repair-skipped'
+  | 'rebuilt'
+  | 'missing'
+  | 'not-ready'
+  | 'awaiting-admin';
 
 export interface ReconcileResult extends CounterCheck {
   action: ReconcileAction;
@@ -47,7 +55,17 @@ interface PassState {
   missing: Set<string>;
   /** False when some product could not be settled (the catalogue is then not marked loaded). */
   complete: boolean;
+  /** The highest reservation sequence the order rows recorded, per product. */
+  sequences: Map<string, number>;
 }
+
+/**
+ * How far above the highest sequence MySQL recorded a rebuilt counter's sequence starts: above
+ * every sequence the lost Redis handed out, including reservations whose orders were never
+ * recorded (a handful at most), so that no instance that saw one takes the rebuilt Redis for a
+ * stale one.
+ */
+export const SEQUENCE_GAP = 1_000_000;
 
 const LOCK_TTL_MS = 60_000;
 /** Longest wait for PENDING orders to be answered before counters are rebuilt. */
@@ -77,6 +95,10 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   private previousDrift = new Map<string, number>();
   private previouslyMissing = new Set<string>();
   private readonly task: RepeatingTask;
+  private readonly staleCheck: RepeatingTask;
+  private readonly staleFound: Counter | undefined;
+  private readonly staleChecks: Counter | undefined;
+  private readonly sequences: KnownSequences;
   private running: Promise<unknown> | undefined;
   private rebuildRequested = false;
   private stopped = false;
@@ -88,17 +110,41 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     @Inject(STOCK_SETTINGS)
     private readonly settings: Pick<
       StockSettings,
-      'reconcileIntervalMs' | 'rebuildGraceMs' | 'repairQuietMs'
+      | 'reconcileIntervalMs'
+      | 'rebuildGraceMs'
+      | 'repairQuietMs'
+      | 'staleCheckIntervalMs'
+      | 'defaultMaxPerUser'
     >,
     @Optional() metrics?: MetricsService,
+    @Optional() sequences?: KnownSequences,
   ) {
+    this.sequences = sequences ?? new KnownSequences();
     this.task = new RepeatingTask(
       () => this.runExclusive('periodic'),
       settings.reconcileIntervalMs,
       // runExclusive logs its own failures and never throws.
       () => undefined,
     );
+    this.staleCheck = new RepeatingTask(
+      () => this.checkStale(),
+      settings.staleCheckIntervalMs,
+      // checkStale logs its own failures and never throws.
+      () => undefined,
+    );
     if (metrics) {
+      this.staleChecks = new Counter({
+        name: 'stock_stale_checks_total',
+        help: "Completed comparisons of Redis's reservation sequences with MySQL's (every instance)",
+        registers: [metrics.registry],
+      });
+      this.staleFound = new Counter({
+        name: 'stock_stale_redis_total',
+        help:
+          'Products whose Redis reservation sequence was found below the highest one MySQL ' +
+          'recorded (Redis went back to older data); each is rebuilt before it sells again',
+        registers: [metrics.registry],
+      });
       // No product label: one series per product would grow without bound with the catalogue.
       // Which products drift, and by how much, is in the reconciler's log lines and in
       // POST /api/stock/reconcile's answer.
@@ -124,6 +170,9 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
+    // Every instance checks (cheap: one indexed query, one Redis round trip), so a stale Redis is
+    // caught even by instances that never sold the product.
+    if (this.settings.staleCheckIntervalMs > 0) this.staleCheck.start(0);
     // The first pass at boot, not on the first order: on an empty Redis it loads the counters
     // from MySQL, and the service reports ready (`/api/health/ready`) only once they are loaded.
     // Even with the periodic pass off.
@@ -133,6 +182,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    await this.staleCheck.stop();
     await this.task.stop();
     await this.running?.catch(() => undefined);
   }
@@ -149,6 +199,34 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
         this.rebuildRequested = false;
       });
     }, 0).unref();
+  }
+
+  /**
+   * Compares every product's Redis reservation sequence with the highest one its order rows
+   * recorded (MySQL first, then Redis: a reservation in between only raises Redis, so this never
+   * takes a live Redis for a stale one). A product found behind stops selling at once (its ready
+   * flag goes) and is rebuilt. Also teaches this process the recorded sequences, so its own
+   * reservations catch a Redis that goes back later. Never throws; returns the stale products.
+   */
+  async checkStale(): Promise<string[]> {
+    try {
+      const recorded = await this.orders.highestSequences();
+      for (const [productId, sequence] of recorded) this.sequences.saw(productId, sequence);
+      const stale = await this.store.markStale(recorded);
+      if (stale.length > 0) {
+        this.staleFound?.inc(stale.length);
+        this.logger.warn(
+          `Redis went back in time for ${stale.join(', ')} (sequence below MySQL's): not selling ` +
+            'until rebuilt from MySQL',
+        );
+        this.requestRebuild();
+      }
+      this.staleChecks?.inc();
+      return stale;
+    } catch (error) {
+      this.logger.warn(`stale-Redis check failed: ${(error as Error).message}`);
+      return [];
+    }
   }
 
   /** One pass now; waits up to `waitMs` for another instance's pass to finish. */
@@ -211,9 +289,16 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     // Read order matters (see checkCounters): product list, Redis, orders, then MySQL stock.
     const listed = await this.catalogue.fetchAll();
     const snapshots = await this.store.snapshot(listed.map((p) => p.productId));
+    if (loaded && mode !== 'check' && snapshots.some((s) => s.counter !== null && !s.ready)) {
+      // A counter not to be trusted (found stale, or new): orders reserved from the stale data
+      // just before it was caught are still being recorded; let them land in MySQL first.
+      await sleep(this.settings.rebuildGraceMs);
+    }
     let inFlight = await this.orders.findInFlight();
     const recorded = await this.orders.existing(unexplainedReservations(snapshots, inFlight));
     const current = await this.catalogue.fetchAll();
+    // After the stock (see fetchQueuedChanges): a change committed in between errs low.
+    const queued = await this.catalogue.fetchQueuedChanges();
     if (!loaded) {
       // Orders recorded while MySQL stock was read are not in it: count them too (errs low).
       inFlight = [...inFlight, ...(await this.orders.findInFlight())];
@@ -224,6 +309,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       snapshots,
       inFlight,
       recorded,
+      queued,
     });
 
     const pass: PassState = {
@@ -233,6 +319,8 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       drifts: new Map(),
       missing: new Set(),
       complete: true,
+      sequences:
+        mode === 'check' ? new Map<string, number>() : await this.orders.highestSequences(),
     };
     const results: ReconcileResult[] = [];
     for (const check of checks) {
@@ -281,6 +369,12 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     outcome: { action: ReconcileAction },
   ): Promise<void> {
     const { mode } = pass;
+    if (check.awaitingAdmin) {
+      // An admin change that sets or removes this counter is on its way: it decides.
+      outcome.action = 'awaiting-admin';
+      pass.complete = false;
+      return;
+    }
     if (check.counter === null) {
       pass.missing.add(check.productId);
       outcome.action = 'missing';
@@ -298,7 +392,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       // Not sellable yet (a new product, or a counter that reappeared after Redis lost its
       // data): nothing moves it but admin changes, so set it right now.
       outcome.action = 'not-ready';
-      if (mode !== 'check' && !(await this.repair(check, check.counter, pass, outcome)))
+      if (mode !== 'check' && !(await this.reset(check, product, check.counter, pass, outcome)))
         pass.complete = false;
     } else if (check.drift !== 0) {
       outcome.action = 'drift-seen';
@@ -318,10 +412,9 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     pass: PassState,
     outcome: { action: ReconcileAction },
   ): Promise<void> {
-    const held = product.maxPerUser
-      ? await this.orders.heldByUser(check.productId)
-      : new Map<string, number>();
-    if (await this.store.rebuildProduct(product, check.expected, held)) {
+    const held = await this.heldByUser(product);
+    const lowest = (pass.sequences.get(check.productId) ?? 0) + SEQUENCE_GAP;
+    if (await this.store.rebuildProduct(product, check.expected, held, lowest)) {
       outcome.action = 'rebuilt';
       pass.changed.push(check.productId);
       this.repairs?.inc({ kind: 'rebuilt' });
@@ -329,6 +422,44 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       outcome.action = 'repair-skipped';
       pass.complete = false;
     }
+  }
+
+  /** Units each buyer holds, from MySQL, when the product is capped (its own cap or the default). */
+  private heldByUser(product: CatalogueProduct): Promise<Map<string, number>> {
+    return product.maxPerUser || this.settings.defaultMaxPerUser > 0
+      ? this.orders.heldByUser(product.productId)
+      : Promise.resolve(new Map<string, number>());
+  }
+
+  /**
+   * Sets a counter that is not trusted (new, or found stale) to its expected value by
+   * compare-and-set, with per-user totals from MySQL and a sequence above every recorded one, and
+   * marks it ready; false when it moved meanwhile.
+   */
+  private async reset(
+    check: CounterCheck,
+    product: CatalogueProduct,
+    observed: number,
+    pass: PassState,
+    outcome: { action: ReconcileAction },
+  ): Promise<boolean> {
+    const held = await this.heldByUser(product);
+    const recorded = pass.sequences.get(check.productId);
+    const lowest = recorded === undefined ? null : recorded + SEQUENCE_GAP;
+    const ok = await this.store.resetProduct(
+      check.productId,
+      observed,
+      check.expected,
+      held,
+      lowest,
+    );
+    outcome.action = ok ? 'repaired' : 'repair-skipped';
+    if (ok) {
+      pass.changed.push(check.productId);
+      pass.drifts.delete(check.productId);
+      if (check.drift !== 0) this.repairs?.inc({ kind: 'repaired' });
+    }
+    return ok;
   }
 
   /** Sets a counter to its expected value by compare-and-set; false when it moved meanwhile. */

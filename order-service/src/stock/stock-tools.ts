@@ -62,12 +62,22 @@ export async function runReconciliation(mode: ReconcileMode): Promise<{
 
 /** The results as an aligned text table. */
 export function formatResults(results: ReconcileResult[]): string {
-  const header = ['product', 'counter', 'mysql', 'in-flight', 'expected', 'drift', 'action'];
+  const header = [
+    'product',
+    'counter',
+    'mysql',
+    'in-flight',
+    'queued',
+    'expected',
+    'drift',
+    'action',
+  ];
   const rows = results.map((r) => [
     r.productId,
     r.counter === null ? 'missing' : String(r.counter),
     String(r.mysqlStock),
     String(r.inFlight),
+    String(r.queued),
     String(r.expected),
     String(r.drift),
     r.action,

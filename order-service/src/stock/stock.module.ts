@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { InFlightOrders, SqlInFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue } from './inventory-catalogue.js';
+import { KnownSequences } from './known-sequences.js';
 import { ReservationStore } from './reservation.store.js';
 import { StockCountersStore } from './stock-counters.store.js';
 import { SoldOutMarks } from './sold-out-marks.js';
@@ -18,6 +19,7 @@ import { StockService } from './stock.service.js';
 @Module({
   controllers: [StockController],
   providers: [
+    KnownSequences,
     ReservationStore,
     StockCountersStore,
     SoldOutMarks,

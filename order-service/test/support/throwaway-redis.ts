@@ -13,8 +13,9 @@ export class ThrowawayRedis {
     readonly client: Redis,
   ) {}
 
-  static async start(): Promise<ThrowawayRedis> {
-    const port = await freePort();
+  /** On `port` when given (a test's reserved port), else on a free one. */
+  static async start(port?: number): Promise<ThrowawayRedis> {
+    port ??= await freePort();
     const child = spawn(
       'redis-server',
       ['--port', String(port), '--save', '', '--appendonly', 'no'],

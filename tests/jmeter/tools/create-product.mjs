@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Creates the product a plan orders, through inventory-service's admin API, and prints its id.
 // Usage: node create-product.mjs <productId> <stock>
-// Env: USER_SERVICE_URL, INVENTORY_SERVICE_URL, ADMIN_USERNAME, ADMIN_PASSWORD.
+// Env: USER_SERVICE_URL, INVENTORY_SERVICE_URL, ADMIN_USERNAME, ADMIN_PASSWORD; MAX_PER_USER
+// (default 1000000): the product's per-user cap. The plans reuse a few buyers for many orders, so
+// the product sets a cap of its own far above order-service's default (ORDER_DEFAULT_MAX_PER_USER,
+// 10 units per buyer of a product that sets none).
 import { login, request } from './api.mjs';
 
 const [productId, stockText] = process.argv.slice(2);
@@ -22,7 +25,13 @@ try {
   const token = await login(USER_SERVICE_URL, ADMIN_USERNAME, ADMIN_PASSWORD);
   const res = await request('POST', `${INVENTORY_SERVICE_URL}/api/inventory`, {
     token,
-    body: { productId, name: `JMeter load test ${productId}`, priceCents: 100, stock },
+    body: {
+      productId,
+      name: `JMeter load test ${productId}`,
+      priceCents: 100,
+      stock,
+      maxPerUser: Number(process.env.MAX_PER_USER ?? 1_000_000),
+    },
   });
   if (res.status !== 201) {
     throw new Error(`POST /api/inventory answered ${res.status} ${JSON.stringify(res.body)}`);

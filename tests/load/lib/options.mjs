@@ -8,6 +8,7 @@ const SPEC = {
   users: ['BENCH_USERS', 500, 'int'],
   stock: ['BENCH_STOCK', 0, 'int'], // 0 = sized from the Fastify+Lua floor (see README)
   quantity: ['BENCH_QUANTITY', 1, 'int'],
+  'max-per-user': ['BENCH_MAX_PER_USER', 1_000_000, 'int'],
   'order-seconds': ['BENCH_ORDER_SECONDS', 12, 'num'],
   'max-order-seconds': ['BENCH_MAX_ORDER_SECONDS', 90, 'num'],
   'sold-out-seconds': ['BENCH_SOLD_OUT_SECONDS', 10, 'num'],
@@ -34,6 +35,8 @@ Flags (environment variable in brackets; a flag wins):
   --stock N                  units on sale; 0 sizes it so the order phase lasts about --order-seconds
                              at 50% of the Fastify+Lua floor's rate [BENCH_STOCK] (0)
   --quantity N               units per order [BENCH_QUANTITY] (1)
+  --max-per-user N           the bench product's per-user cap, above ORDER_DEFAULT_MAX_PER_USER
+                             [BENCH_MAX_PER_USER] (1000000)
   --order-seconds S          floors' duration, and the order phase's intended length [BENCH_ORDER_SECONDS] (12)
   --max-order-seconds S      the order phase stops here even if stock is left [BENCH_MAX_ORDER_SECONDS] (90)
   --sold-out-seconds S       length of the sold-out phase [BENCH_SOLD_OUT_SECONDS] (10)

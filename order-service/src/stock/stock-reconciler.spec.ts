@@ -32,6 +32,7 @@ function build(options: {
   };
   const store = strictFake<StockCountersStore>('store', {
     isCatalogueLoaded: () => Promise.resolve(options.loaded),
+    indexProducts: () => Promise.resolve(),
     snapshot: () => Promise.resolve([snap]),
     repairCounter: () => Promise.resolve(true),
     rebuildProduct: () => Promise.resolve(true),

@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { CoreModule, type ServiceInfo } from '@flash-sale/common';
+import { CoreModule, RateLimitModule, type ServiceInfo } from '@flash-sale/common';
 import type { UserServiceConfig } from './config.js';
 import { migrations } from './database/migrations/index.js';
 import { UserEntity } from './users/user.entity.js';
 import { UsersModule } from './users/users.module.js';
+import { usersRateLimitRules } from './users/users.rate-limits.js';
 
 @Module({})
 export class AppModule {
@@ -17,6 +18,7 @@ export class AppModule {
           database: { entities: [UserEntity], migrations },
           kafka: { groupId: 'user-service', topics: [] },
         }),
+        RateLimitModule.forRoot(usersRateLimitRules(config)),
         UsersModule,
       ],
     };

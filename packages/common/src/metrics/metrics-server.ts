@@ -39,9 +39,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       }
       this.metrics.registry.metrics().then(
         (text) =>
-          response
-            .writeHead(200, { 'content-type': this.metrics.registry.contentType })
-            .end(text),
+          response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text),
         (error: Error) => {
           this.logger.error(`metrics scrape failed: ${error.message}`);
           response.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');

@@ -101,4 +101,19 @@ describe(`${RedisCatalogueStore.name} (integration)`, () => {
     expect(await counter()).toBeNull();
     expect(await redis.exists(RedisKeys.product(productId))).toBe(0);
   });
+
+  it('keeps the product index that GET /api/stock lists: in on PUT (replays too), out on REMOVE', async () => {
+    const indexed = () => redis.sismember(RedisKeys.productIndex, productId);
+    await apply({ counter: { op: 'SET', amount: 10 }, catalogue: { op: 'PUT', entry } }, 1);
+    expect(await indexed()).toBe(1);
+    // A crash between the script and the index: the replay (skipped by the script) adds it.
+    await redis.srem(RedisKeys.productIndex, productId);
+    await expect(
+      apply({ counter: { op: 'SET', amount: 10 }, catalogue: { op: 'PUT', entry } }, 1),
+    ).resolves.toBe(false);
+    expect(await indexed()).toBe(1);
+
+    await apply({ counter: { op: 'REMOVE' }, catalogue: { op: 'REMOVE' } }, 2);
+    expect(await indexed()).toBe(0);
+  });
 });

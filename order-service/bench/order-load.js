@@ -8,6 +8,10 @@
 //   ORDER_URL=http://127.0.0.1:3002 INVENTORY_URL=http://127.0.0.1:3003 \
 //   CONNECTIONS=200 DURATION=10 STOCK=1000000 node order-service/bench/order-load.js
 //
+// Each buyer orders in a loop, far faster than RATE_LIMIT_ORDERS_PER_USER allows by default (10 at
+// once, then 2 a second): start order-service with RATE_LIMIT_ORDERS_PER_USER=100000000,100000000
+// (and the same for _PER_ADDRESS) to measure capacity rather than 429s.
+//
 // Tokens are signed as user-service signs them, with its key: the development key user-service
 // generates into <repo>/.cache/keys at first start, or the JWK Set file JWT_PRIVATE_KEYS_FILE names.
 import { createPrivateKey, randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { CoreModule, type ServiceInfo } from '@flash-sale/common';
+import { CoreModule, RateLimitModule, type ServiceInfo } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
 import { SaleAuditModule } from './audit/sale-audit.module.js';
 import type { OrderServiceConfig } from './config.js';
@@ -7,6 +7,7 @@ import { migrations } from './database/migrations/index.js';
 import { OrderMetricsModule } from './metrics/order-metrics.module.js';
 import { ORDER_SETTINGS, orderSettingsFrom } from './orders/order-settings.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { ORDERS_RATE_LIMIT } from './placing/orders.controller.js';
 import { SaleModule } from './sale/sale.module.js';
 import { STOCK_SETTINGS, stockSettingsFrom } from './stock/stock-settings.js';
 
@@ -53,6 +54,12 @@ export class AppModule {
           },
         }),
         SettingsModule.register(config),
+        RateLimitModule.forRoot({
+          [ORDERS_RATE_LIMIT]: {
+            perUser: config.RATE_LIMIT_ORDERS_PER_USER,
+            perAddress: config.RATE_LIMIT_ORDERS_PER_ADDRESS,
+          },
+        }),
         OrderMetricsModule,
         OrdersModule,
         SaleModule,

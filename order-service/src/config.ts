@@ -1,4 +1,4 @@
-import { baseEnvSchema, loadConfig } from '@flash-sale/common';
+import { baseEnvSchema, loadConfig, tokenBucketEnv } from '@flash-sale/common';
 import { z } from 'zod';
 
 const count = (min: number, max: number, fallback: number) =>
@@ -101,6 +101,18 @@ export const orderServiceEnvSchema = baseEnvSchema(
     ORDER_FAILPOINT: z.enum(FAIL_POINTS).optional(),
     /** Test only: how many times the fail-point step passes before the process dies. */
     ORDER_FAILPOINT_SKIP: count(0, 1_000_000, 0),
+    /**
+     * Token bucket of each user on `POST /api/orders` and the cancel route together (a
+     * place/cancel loop draws from the same bucket): `"<burst>,<per second>"` or `off`. A person
+     * clicks "buy" a few times a second at most; a script does not stop there.
+     */
+    RATE_LIMIT_ORDERS_PER_USER: tokenBucketEnv('10,2'),
+    /**
+     * Token bucket of each client address (IPv6: /64) on the same routes. Many buyers share an
+     * address (a carrier NAT, an office, a load test on 127.0.0.1), each already held to their
+     * own bucket, so this one is wide: it stops one host from flooding, not one buyer.
+     */
+    RATE_LIMIT_ORDERS_PER_ADDRESS: tokenBucketEnv('10000,2000'),
   },
 )
   .superRefine((env, ctx) => {

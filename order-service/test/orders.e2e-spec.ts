@@ -461,7 +461,12 @@ describe('orders (e2e, real stack)', () => {
 
     it('lists counters publicly and reconciles for admins only', async () => {
       const p = await product(4);
-      const list = await http().get('/api/stock').expect(200);
+      // The list may be up to 1 s old (it is cached).
+      const list = await eventually(async () => {
+        const res = await http().get('/api/stock').expect(200);
+        const levels = res.body as { productId: string; stock: number }[];
+        return levels.some((l) => l.productId === p) ? res : undefined;
+      });
       expect(list.body).toContainEqual({ productId: p, stock: 4 });
       await http().post('/api/stock/reconcile').expect(401);
       await http()

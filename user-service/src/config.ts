@@ -1,4 +1,10 @@
-import { baseEnvSchema, keySetVariable, loadConfig, parsePrivateKeySet } from '@flash-sale/common';
+import {
+  baseEnvSchema,
+  keySetVariable,
+  loadConfig,
+  parsePrivateKeySet,
+  tokenBucketEnv,
+} from '@flash-sale/common';
 import { z } from 'zod';
 import {
   PASSWORD_MAX_LENGTH,
@@ -66,8 +72,36 @@ export const userServiceEnvSchema = baseEnvSchema(
       .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
       .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
       .optional(),
-    /** The admin's address when it is created; `<ADMIN_USERNAME>@admin.invalid` by default. */
+    /**
+     * The email domain kept for the admin: registration refuses addresses in it (and its
+     * subdomains), so nobody signs up looking like staff. The admin's address is
+     * `<ADMIN_USERNAME>@<this>` unless ADMIN_EMAIL says otherwise.
+     */
+    RESERVED_EMAIL_DOMAIN: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(
+        /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/,
+        'must be a domain name such as admin.example.com',
+      )
+      .default('admin.invalid'),
+    /** The admin's address when it is created; `<ADMIN_USERNAME>@<RESERVED_EMAIL_DOMAIN>` by default. */
     ADMIN_EMAIL: z.email('must be an email address').max(254).optional(),
+    /**
+     * Token bucket of each client address (IPv6: /64) on `POST /api/users/register`, as
+     * `"<burst>,<per second>"` or `off`. Wide by default: at a sale's start a whole NAT (or a load
+     * test on one machine) signs up at once; past the burst, one account a second per address.
+     */
+    RATE_LIMIT_REGISTER_PER_ADDRESS: tokenBucketEnv('1000,1'),
+    /** Token bucket of each client address on `POST /api/users/login` (every attempt counts). */
+    RATE_LIMIT_LOGIN_PER_ADDRESS: tokenBucketEnv('1000,5'),
+    /**
+     * Token bucket of each (account asked for, client address) on login: a person signs in a few
+     * times, a script minting tokens does not stop. Per address too, so a stranger cannot use it
+     * to keep the owner out (failed logins have their own backoff, LOGIN_MAX_FAILURES_*).
+     */
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: tokenBucketEnv('10,0.2'),
   },
 ).superRefine((env, ctx) => {
   if (env.JWT_PRIVATE_KEYS !== undefined && env.JWT_PRIVATE_KEYS_FILE !== undefined) {

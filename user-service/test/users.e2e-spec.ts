@@ -5,6 +5,12 @@ import { newRegistration, unknownUsername, type Registration } from './support/u
 
 const ACCOUNT_LIMIT = 3;
 
+const UNLIMITED_BUCKETS = {
+  RATE_LIMIT_REGISTER_PER_ADDRESS: '100000000,100000000',
+  RATE_LIMIT_LOGIN_PER_ADDRESS: '100000000,100000000',
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: '100000000,100000000',
+};
+
 describe('users (e2e)', () => {
   let service: RunningService;
   const http = () => service.http();
@@ -14,6 +20,9 @@ describe('users (e2e)', () => {
       LOGIN_MAX_FAILURES_PER_USERNAME: String(ACCOUNT_LIMIT),
       // This suite provokes many failures from one address; the per-address limit has its own test.
       LOGIN_MAX_FAILURES_PER_IP: '1000000',
+      // ...and many sign-ups and logins, faster than a person: the token buckets are tested in
+      // tests/automated/test/security-limits.e2e-spec.ts.
+      ...UNLIMITED_BUCKETS,
     });
     await service.resetClientNetwork();
   });
@@ -474,6 +483,7 @@ describe('users (e2e)', () => {
       const other = await startUserService({
         LOGIN_MAX_FAILURES_PER_USERNAME: String(ACCOUNT_LIMIT),
         LOGIN_MAX_FAILURES_PER_IP: '1000000',
+        ...UNLIMITED_BUCKETS,
       });
       try {
         const { registration } = await register();

@@ -24,7 +24,7 @@ export function syncMarkerKey(productId: string): string {
 export class RedisCatalogueStore {
   private readonly apply: ApplyCommand;
 
-  constructor(@InjectRedis() redis: Redis) {
+  constructor(@InjectRedis() private readonly redis: Redis) {
     redis.defineCommand(COMMAND, {
       numberOfKeys: 3,
       lua: readFileSync(APPLY_SCRIPT_URL, 'utf8'),
@@ -54,6 +54,14 @@ export class RedisCatalogueStore {
       STOCK_CHANGED_CHANNEL,
       update.productId,
     );
+    // The index is kept outside the script, whose keys all share the product's hash tag (one
+    // Cluster slot). Adding is idempotent, so a replay after a crash right here adds it then;
+    // a removal lost that way leaves an id without a counter, which readers skip.
+    if (update.catalogue.op === 'PUT') {
+      await this.redis.sadd(RedisKeys.productIndex, update.productId);
+    } else if (applied === 1) {
+      await this.redis.srem(RedisKeys.productIndex, update.productId);
+    }
     return applied === 1;
   }
 }

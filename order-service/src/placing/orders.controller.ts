@@ -13,7 +13,7 @@ import {
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentUser } from '@flash-sale/common';
+import { CurrentUser, RateLimit } from '@flash-sale/common';
 import type { AccessTokenClaims } from '@flash-sale/contracts';
 import type { FastifyRequest } from 'fastify';
 import { CreateOrderDto } from './dto/create-order.dto.js';
@@ -30,6 +30,12 @@ interface ReplyStatus {
 
 const DEFAULT_PAGE_SIZE = 20;
 
+/**
+ * The rate-limit rule of placing and cancelling (RATE_LIMIT_ORDERS_PER_USER / _PER_ADDRESS): one
+ * bucket for both, so a place/cancel loop is held to the same pace as placing alone.
+ */
+export const ORDERS_RATE_LIMIT = 'orders';
+
 @ApiTags('orders')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED: no or an invalid Bearer token' })
@@ -38,6 +44,7 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @RateLimit(ORDERS_RATE_LIMIT)
   @ApiOperation({ summary: 'Buy: reserve stock and record the order as PENDING' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -99,6 +106,7 @@ export class OrdersController {
   }
 
   @Put(':id/cancel')
+  @RateLimit(ORDERS_RATE_LIMIT)
   @ApiOperation({ summary: 'Cancel a PENDING or CONFIRMED order; its stock goes back once' })
   @ApiOkResponse({ type: OrderResponseDto, description: 'The order, CANCELLED' })
   @ApiNotFoundResponse({ description: 'ORDER_NOT_FOUND, also for another user’s order' })

@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LuaScript, preloadScripts } from './lua-script.js';
 import { parseReservation, type Reservation } from './reservation.store.js';
-import { productIdOfKey, StockKeys } from './stock-keys.js';
-import { announceStockChanged, isCatalogueLoaded, scanKeys } from './stock-redis.js';
+import { StockKeys } from './stock-keys.js';
+import { announceStockChanged, isCatalogueLoaded } from './stock-redis.js';
 
 /** One product's Redis state at one instant (see snapshot-stock.lua). */
 export interface StockSnapshot {
@@ -97,22 +97,29 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     return value === null ? null : Number(value);
   }
 
-  /** Every product that has a counter, with its value. */
+  /**
+   * Every indexed product that has a counter, with its value: the product index, then the
+   * counters in one pipeline. Never a SCAN of the keyspace (the hot path shares this Redis).
+   */
   async readAllCounters(): Promise<{ productId: string; stock: number }[]> {
-    const keys = await scanKeys(this.redis, StockKeys.stockPattern);
-    if (keys.length === 0) return [];
+    const productIds = await this.redis.smembers(StockKeys.productIndex);
+    if (productIds.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.get(key);
+    for (const productId of productIds) pipeline.get(StockKeys.stock(productId));
     const results = (await pipeline.exec()) ?? [];
     const counters: { productId: string; stock: number }[] = [];
-    for (const [i, key] of keys.entries()) {
-      const productId = productIdOfKey(key);
+    for (const [i, productId] of productIds.entries()) {
       const [error, value] = results[i] ?? [null, null];
-      if (error || typeof value !== 'string' || productId === undefined) continue;
+      if (error || typeof value !== 'string') continue;
       const stock = Number(value);
       if (Number.isInteger(stock)) counters.push({ productId, stock });
     }
     return counters.sort((a, b) => a.productId.localeCompare(b.productId));
+  }
+
+  /** Adds products to the index `GET /api/stock` lists (idempotent). */
+  async indexProducts(productIds: string[]): Promise<void> {
+    if (productIds.length > 0) await this.redis.sadd(StockKeys.productIndex, ...productIds);
   }
 
   /** Each product's counter, catalogue entry and reservations, each product read atomically. */

@@ -8,6 +8,8 @@ import { RedisKeys } from '@flash-sale/contracts';
 export const StockKeys = {
   stock: RedisKeys.stock,
   product: RedisKeys.product,
+  /** The set of catalogue product ids that `GET /api/stock` lists. */
+  productIndex: RedisKeys.productIndex,
   /** Orders whose units are taken in Redis and not yet settled: orderId -> reservation entry. */
   reservations: (productId: string) => `reservations:{${productId}}`,
   /** Units each user holds of a product with a per-user cap: userId -> units. */
@@ -51,8 +53,7 @@ export const StockKeys = {
   catalogueLoaded: 'stock:catalogue-loaded',
   /** Held by the instance running a reconciliation pass. */
   reconcilerLock: 'stock:reconciler-lock',
-  /** SCAN patterns. */
-  stockPattern: 'stock:{*}',
+  /** SCAN pattern of the reservations (the reconciler's sweep). */
   reservationsPattern: 'reservations:{*}',
 } as const;
 

@@ -44,6 +44,7 @@ function build(options: {
   };
   const store = strictFake<StockCountersStore>('store', {
     isCatalogueLoaded: () => Promise.resolve(options.loaded),
+    indexProducts: () => Promise.resolve(),
     snapshot: () => Promise.resolve([snap]),
     repairCounter: () => Promise.resolve(true),
     resetProduct: () => Promise.resolve(true),

@@ -288,6 +288,8 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     }
     // Read order matters (see checkCounters): product list, Redis, orders, then MySQL stock.
     const listed = await this.catalogue.fetchAll();
+    // Products created before the index existed, or after Redis lost it, are listed again.
+    await this.store.indexProducts(listed.map((p) => p.productId));
     const snapshots = await this.store.snapshot(listed.map((p) => p.productId));
     if (loaded && mode !== 'check' && snapshots.some((s) => s.counter !== null && !s.ready)) {
       // A counter not to be trusted (found stale, or new): orders reserved from the stale data

@@ -67,7 +67,7 @@ export class StockController {
   /** Public like a shop's "n left" badge: it says nothing about who bought what. */
   @Public()
   @Get()
-  @ApiOperation({ summary: 'Units on sale per product' })
+  @ApiOperation({ summary: 'Units on sale per product (the answer may be up to 1 s old)' })
   @ApiOkResponse({ type: [StockLevelDto] })
   list(): Promise<StockLevelDto[]> {
     return this.stock.list();
@@ -90,8 +90,9 @@ export class StockController {
   @Get(':productId')
   @ApiOperation({ summary: 'Units on sale of one product' })
   @ApiOkResponse({ type: StockLevelDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: not a product id' })
   @ApiNotFoundResponse({ description: 'PRODUCT_NOT_FOUND' })
-  get(@Param('productId') productId: string): Promise<StockLevelDto> {
+  get(@Param() { productId }: StockProductParams): Promise<StockLevelDto> {
     return this.stock.get(productId);
   }
 

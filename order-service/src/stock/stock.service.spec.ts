@@ -3,7 +3,7 @@ import { strictFake } from '../../test/support/strict-fake.js';
 import type { InventoryCatalogue } from './inventory-catalogue.js';
 import type { StockCountersStore } from './stock-counters.store.js';
 import type { StockReconciler } from './stock-reconciler.js';
-import { StockService } from './stock.service.js';
+import { STOCK_LIST_CACHE_MS, StockService } from './stock.service.js';
 
 const reconciler = strictFake<StockReconciler>('reconciler');
 const ADMIN = 'Bearer admin.jwt.sig';
@@ -16,6 +16,44 @@ function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe(StockService.name, () => {
+  describe('list', () => {
+    const counters = [
+      { productId: 'A', stock: 3 },
+      { productId: 'B', stock: -1 },
+    ];
+
+    it('reads the counters once per second, whatever the number of callers', async () => {
+      const store = strictFake<StockCountersStore>('store', {
+        readAllCounters: () => Promise.resolve(counters),
+      });
+      const service = new StockService(store, reconciler, strictFake('inventory'));
+
+      const at = 1_000_000;
+      const answers = await Promise.all([service.list(at), service.list(at + 10)]);
+      await service.list(at + STOCK_LIST_CACHE_MS - 1);
+      expect(store.readAllCounters).toHaveBeenCalledTimes(1);
+      expect(answers[0]).toEqual([
+        { productId: 'A', stock: 3 },
+        { productId: 'B', stock: 0 },
+      ]);
+
+      await service.list(at + STOCK_LIST_CACHE_MS);
+      expect(store.readAllCounters).toHaveBeenCalledTimes(2);
+    });
+
+    it('does not keep a failed read: the next caller reads again', async () => {
+      let calls = 0;
+      const store = strictFake<StockCountersStore>('store', {
+        readAllCounters: () =>
+          ++calls === 1 ? Promise.reject(new Error('Redis down')) : Promise.resolve(counters),
+      });
+      const service = new StockService(store, reconciler, strictFake('inventory'));
+
+      expect(await codeOf(service.list(5_000))).toBe('SERVICE_UNAVAILABLE');
+      await expect(service.list(5_001)).resolves.toHaveLength(2);
+    });
+  });
+
   describe('setStock', () => {
     it('writes through inventory-service only (never Redis) and answers the new stock of record', async () => {
       const inventory = strictFake<InventoryCatalogue>('inventory', {

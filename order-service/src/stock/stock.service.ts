@@ -11,6 +11,12 @@ export interface StockLevel {
 
 const STORE_PING_TIMEOUT_MS = 1_500;
 
+/**
+ * How long `GET /api/stock`'s answer is reused: it is public and unauthenticated, so a flood of
+ * it costs Redis at most one index read and one pipeline a second, whatever the request rate.
+ */
+export const STOCK_LIST_CACHE_MS = 1_000;
+
 /** Sellable stock as the hot path sees it (the Redis counters), and on-demand reconciliation. */
 @Injectable()
 export class StockService {
@@ -20,7 +26,25 @@ export class StockService {
     private readonly inventory: InventoryCatalogue,
   ) {}
 
-  async list(): Promise<StockLevel[]> {
+  /** The last list read, shared by every request within {@link STOCK_LIST_CACHE_MS} of it. */
+  private listed: { readAt: number; levels: Promise<StockLevel[]> } | undefined;
+
+  /**
+   * Every product's counter, at most {@link STOCK_LIST_CACHE_MS} old. Concurrent callers share one
+   * read; a failed read is not kept.
+   */
+  list(now = Date.now()): Promise<StockLevel[]> {
+    if (this.listed && now - this.listed.readAt < STOCK_LIST_CACHE_MS) return this.listed.levels;
+    const levels = this.readLevels();
+    const entry = { readAt: now, levels };
+    this.listed = entry;
+    levels.catch(() => {
+      if (this.listed === entry) this.listed = undefined;
+    });
+    return levels;
+  }
+
+  private async readLevels(): Promise<StockLevel[]> {
     const counters = await this.guard(() => this.store.readAllCounters());
     return counters.map((c) => ({ productId: c.productId, stock: Math.max(0, c.stock) }));
   }

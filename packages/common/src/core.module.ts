@@ -15,6 +15,7 @@ import { KafkaModule } from './kafka/kafka.module.js';
 import type { KafkaModuleOptions } from './kafka/kafka.options.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsServer } from './metrics/metrics-server.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -27,7 +28,8 @@ export interface CoreModuleOptions {
 
 /**
  * Everything a service wires the same way, in one import: validated config, logging, MySQL,
- * Redis, Kafka, the global JWT guard, `GET /api`, `/api/health` (with `/ready` and `/live`) and `/api/metrics`.
+ * Redis, Kafka, the global JWT guard, `GET /api`, `/api/health` (with `/ready` and `/live`) and
+ * `/api/metrics` (on METRICS_PORT instead, when that is set).
  */
 @Module({})
 export class CoreModule {
@@ -44,10 +46,16 @@ export class CoreModule {
         AuthModule,
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [ServiceInfoController, HealthController, MetricsController],
+      // METRICS_PORT moves the metrics off the public port (MetricsServer serves them there).
+      controllers: [
+        ServiceInfoController,
+        HealthController,
+        ...(options.config.METRICS_PORT === undefined ? [MetricsController] : []),
+      ],
       providers: [
         { provide: SERVICE_INFO, useValue: options.info },
         MetricsService,
+        MetricsServer,
         ReadinessRegistry,
       ],
       exports: [MetricsService, SERVICE_INFO, ReadinessRegistry],

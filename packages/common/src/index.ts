@@ -9,5 +9,6 @@ export * from './http/index.js';
 export * from './kafka/index.js';
 export * from './logging/index.js';
 export * from './metrics/index.js';
+export * from './rate-limit/index.js';
 export * from './redis/index.js';
 export * from './validation/index.js';

@@ -13,6 +13,8 @@ export const ErrorCode = {
   RouteNotFound: 'ROUTE_NOT_FOUND',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   TooManyRequests: 'TOO_MANY_REQUESTS',
+  /** A route's token bucket (per user or per address) is empty; see `Retry-After`, `RateLimit`. */
+  RateLimited: 'RATE_LIMITED',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   InternalError: 'INTERNAL_ERROR',
   // user-service
@@ -21,6 +23,10 @@ export const ErrorCode = {
   InvalidCredentials: 'INVALID_CREDENTIALS',
   InvalidToken: 'INVALID_TOKEN',
   UserNotFound: 'USER_NOT_FOUND',
+  /** Registration with an address in the domain reserved for the admin (RESERVED_EMAIL_DOMAIN). */
+  EmailDomainReserved: 'EMAIL_DOMAIN_RESERVED',
+  /** A password found in a list of commonly used passwords. */
+  PasswordTooCommon: 'PASSWORD_TOO_COMMON',
   // order-service
   OutOfStock: 'OUT_OF_STOCK',
   PurchaseLimitExceeded: 'PURCHASE_LIMIT_EXCEEDED',

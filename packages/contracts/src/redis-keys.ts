@@ -10,6 +10,13 @@ export const RedisKeys = {
   stock: (productId: string) => `stock:{${productId}}`,
   /** The catalogue entry order-service prices orders from: a hash, see {@link ProductHashFields}. */
   product: (productId: string) => `product:{${productId}}`,
+  /**
+   * A set of the catalogue's product ids, so listing stock reads it instead of SCANning the
+   * keyspace. inventory-service adds and removes ids as it writes the catalogue; order-service's
+   * reconciler adds every product it finds (ids from before the index, or after Redis lost it).
+   * It may hold an id whose counter is gone (readers skip it), never miss a listed product long.
+   */
+  productIndex: 'catalogue:products',
 } as const;
 
 /** Fields of the `product:{id}` hash (all strings in Redis). */

@@ -18,14 +18,15 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     @InjectConfig()
     private readonly config: Pick<
       UserServiceConfig,
-      'ADMIN_USERNAME' | 'ADMIN_PASSWORD' | 'ADMIN_EMAIL'
+      'ADMIN_USERNAME' | 'ADMIN_PASSWORD' | 'ADMIN_EMAIL' | 'RESERVED_EMAIL_DOMAIN'
     >,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const { ADMIN_USERNAME: username, ADMIN_PASSWORD: password } = this.config;
     if (username === undefined || password === undefined) return;
-    const email = this.config.ADMIN_EMAIL ?? `${username.toLowerCase()}@admin.invalid`;
+    const email =
+      this.config.ADMIN_EMAIL ?? `${username.toLowerCase()}@${this.config.RESERVED_EMAIL_DOMAIN}`;
     try {
       const { user, outcome } = await this.users.ensureAdmin({ username, password, email });
       this.logger.log(`admin account ${user.username} (id ${user.id}): ${outcome}`);

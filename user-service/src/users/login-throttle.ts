@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectConfig } from '@flash-sale/common';
+import { clientNetworkOf, InjectConfig } from '@flash-sale/common';
 import type { UserServiceConfig } from '../config.js';
-import { clientNetworkOf } from './client-network.js';
 import { LoginAttemptCounter, type AttemptCount } from './login-attempt-counter.js';
 import { UsersErrors } from './users.errors.js';
 

@@ -13,7 +13,13 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { bearerTokenOf, CurrentUser, INVALID_TOKEN_CHALLENGE, Public } from '@flash-sale/common';
+import {
+  bearerTokenOf,
+  CurrentUser,
+  INVALID_TOKEN_CHALLENGE,
+  Public,
+  RateLimit,
+} from '@flash-sale/common';
 import type { AccessTokenClaims } from '@flash-sale/contracts';
 import { LoginResponseDto } from './dto/login-response.dto.js';
 import { LoginDto } from './dto/login.dto.js';
@@ -26,6 +32,7 @@ import {
 } from './dto/verify-token-response.dto.js';
 import { VerifyTokenDto } from './dto/verify-token.dto.js';
 import { UsersErrors } from './users.errors.js';
+import { UsersRateLimit } from './users.rate-limits.js';
 import { UsersService } from './users.service.js';
 
 /** The part of Fastify's reply this controller touches. */
@@ -43,7 +50,10 @@ export class UsersController {
 
   @Public()
   @Post('register')
-  @ApiBadRequestResponse({ description: BAD_BODY })
+  @RateLimit(UsersRateLimit.Register)
+  @ApiBadRequestResponse({
+    description: `${BAD_BODY}, EMAIL_DOMAIN_RESERVED or PASSWORD_TOO_COMMON`,
+  })
   @ApiOperation({ summary: 'Create an account (always with the role `user`)' })
   @ApiCreatedResponse({ type: UserResponseDto })
   @ApiConflictResponse({ description: 'USERNAME_TAKEN or EMAIL_TAKEN' })
@@ -53,12 +63,16 @@ export class UsersController {
 
   @Public()
   @Post('login')
+  @ApiTooManyRequestsResponse({
+    description:
+      'TOO_MANY_REQUESTS (failed sign-ins back off) or RATE_LIMITED (attempts), with `Retry-After`',
+  })
+  @RateLimit(UsersRateLimit.Login)
   @HttpCode(200)
   @ApiBadRequestResponse({ description: BAD_BODY })
   @ApiOperation({ summary: 'Exchange a username or email and a password for an access token' })
   @ApiOkResponse({ type: LoginResponseDto })
   @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS, for unknown users too' })
-  @ApiTooManyRequestsResponse({ description: 'TOO_MANY_REQUESTS, with `Retry-After`' })
   @ApiServiceUnavailableResponse({ description: 'SERVICE_UNAVAILABLE: attempts cannot be counted' })
   async login(@Body() body: LoginDto, @Ip() clientIp: string): Promise<LoginResponseDto> {
     const session = await this.users.login({

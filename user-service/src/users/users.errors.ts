@@ -9,6 +9,16 @@ export const UsersErrors = {
   usernameTaken: () => new DomainError(ErrorCode.UsernameTaken, 'This username is already taken'),
   emailTaken: () =>
     new DomainError(ErrorCode.EmailTaken, 'An account with this email already exists'),
+  emailDomainReserved: (domain: string) =>
+    new DomainError(
+      ErrorCode.EmailDomainReserved,
+      `Addresses in ${domain} are reserved; register with another email address`,
+    ),
+  passwordTooCommon: () =>
+    new DomainError(
+      ErrorCode.PasswordTooCommon,
+      'This password is on a list of commonly used passwords; choose another',
+    ),
   /** One answer for an unknown user and a wrong password, so neither can be told apart. */
   invalidCredentials: () =>
     new DomainError(ErrorCode.InvalidCredentials, 'Invalid username, email or password'),

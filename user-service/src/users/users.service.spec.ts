@@ -34,7 +34,7 @@ function setup() {
     new LoginThrottle(counter, limits),
     tokens as unknown as AccessTokenService,
     tokens as unknown as AccessTokenSigner,
-    { JWT_EXPIRES_IN_SECONDS: 600 },
+    { JWT_EXPIRES_IN_SECONDS: 600, RESERVED_EMAIL_DOMAIN: 'admin.invalid' },
   );
   return { service, users, passwords, counter, tokens };
 }
@@ -57,7 +57,7 @@ function serviceWith(
     parts.throttle ?? strictFake<LoginThrottle>({}, 'throttle'),
     (parts.tokens ?? strictFake<FakeAccessTokens>({}, 'tokens')) as unknown as AccessTokenService,
     (parts.tokens ?? strictFake<FakeAccessTokens>({}, 'signer')) as unknown as AccessTokenSigner,
-    { JWT_EXPIRES_IN_SECONDS: 600 },
+    { JWT_EXPIRES_IN_SECONDS: 600, RESERVED_EMAIL_DOMAIN: 'admin.invalid' },
   );
 }
 
@@ -71,7 +71,10 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return error.code;
 }
 
-const registration = { username: 'alice_01', email: 'alice@example.com', password: 'password123' };
+const PASSWORD = 'amber-kettle-7-quartz';
+/** The password of the fakes' seeded users: older than the policy, and login checks no policy. */
+const SEEDED_PASSWORD = 'password123';
+const registration = { username: 'alice_01', email: 'alice@example.com', password: PASSWORD };
 
 describe(UsersService.name, () => {
   describe('register', () => {
@@ -88,7 +91,7 @@ describe(UsersService.name, () => {
         createdAt: expect.any(Date),
       });
       expect(user).not.toHaveProperty('passwordHash');
-      expect(users.rows.get(user.id)?.passwordHash).toBe('fake-hash:password123');
+      expect(users.rows.get(user.id)?.passwordHash).toBe(`fake-hash:${PASSWORD}`);
     });
 
     it.each([
@@ -99,9 +102,43 @@ describe(UsersService.name, () => {
       users.seed({ username: 'alice_01', email: 'alice@example.com' });
       const service = serviceWith({ users });
 
-      expect(await codeOf(service.register({ ...clash, password: 'password123' }))).toBe(code);
+      expect(await codeOf(service.register({ ...clash, password: PASSWORD }))).toBe(code);
       expect(users.insert).not.toHaveBeenCalled();
     });
+
+    it.each([
+      ['the reserved domain', 'eve@admin.invalid'],
+      ['it in capitals', 'eve@ADMIN.Invalid'],
+      ['a subdomain of it', 'eve@staff.admin.invalid'],
+    ])(
+      'refuses an address in %s with EMAIL_DOMAIN_RESERVED, touching nothing',
+      async (_l, email) => {
+        const service = serviceWith();
+
+        expect(await codeOf(service.register({ ...registration, email }))).toBe(
+          ErrorCode.EmailDomainReserved,
+        );
+      },
+    );
+
+    it('accepts a domain that only ends like the reserved one', async () => {
+      const { service } = setup();
+
+      const user = await service.register({ ...registration, email: 'eve@notadmin.invalid' });
+
+      expect(user.email).toBe('eve@notadmin.invalid');
+    });
+
+    it.each(['password123', 'Password123', 'qwertyuiop', 'iloveyou1'])(
+      'refuses the common password %s with PASSWORD_TOO_COMMON, touching nothing',
+      async (password) => {
+        const service = serviceWith();
+
+        expect(await codeOf(service.register({ ...registration, password }))).toBe(
+          ErrorCode.PasswordTooCommon,
+        );
+      },
+    );
 
     it.each([
       ['username', ErrorCode.UsernameTaken],
@@ -129,7 +166,7 @@ describe(UsersService.name, () => {
 
       const session = await service.login({
         identifier: 'alice_01',
-        password: 'password123',
+        password: SEEDED_PASSWORD,
         clientIp: IP,
       });
 
@@ -158,7 +195,7 @@ describe(UsersService.name, () => {
 
       const session = await service.login({
         identifier: 'ALICE@example.com',
-        password: 'password123',
+        password: SEEDED_PASSWORD,
         clientIp: IP,
       });
 
@@ -181,7 +218,7 @@ describe(UsersService.name, () => {
       const { service, passwords } = setup();
 
       const error = await service
-        .login({ identifier: 'nobody', password: 'password123', clientIp: IP })
+        .login({ identifier: 'nobody', password: SEEDED_PASSWORD, clientIp: IP })
         .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(DomainError);
@@ -189,7 +226,7 @@ describe(UsersService.name, () => {
         code: ErrorCode.InvalidCredentials,
         message: 'Invalid username, email or password',
       });
-      expect(passwords.verifyAgainstDummy).toHaveBeenCalledWith('password123');
+      expect(passwords.verifyAgainstDummy).toHaveBeenCalledWith(SEEDED_PASSWORD);
     });
 
     it('refuses with TOO_MANY_REQUESTS once the account is over its limit, even the right password', async () => {
@@ -202,7 +239,7 @@ describe(UsersService.name, () => {
       }
       counter.nowMs = 60_000;
 
-      const error = await attempt('password123').catch((e: unknown) => e);
+      const error = await attempt(SEEDED_PASSWORD).catch((e: unknown) => e);
 
       expect(error).toMatchObject({
         code: ErrorCode.TooManyRequests,
@@ -230,7 +267,7 @@ describe(UsersService.name, () => {
 
       for (const identifier of ['Ghost', 'GHOST', 'ghost']) {
         await service
-          .login({ identifier, password: 'password123', clientIp: IP })
+          .login({ identifier, password: SEEDED_PASSWORD, clientIp: IP })
           .catch(() => undefined);
       }
 
@@ -244,7 +281,7 @@ describe(UsersService.name, () => {
         .login({ identifier: 'alice_01', password: 'wrong-pass', clientIp: IP })
         .catch(() => undefined);
 
-      await service.login({ identifier: 'alice_01', password: 'password123', clientIp: IP });
+      await service.login({ identifier: 'alice_01', password: SEEDED_PASSWORD, clientIp: IP });
 
       expect(counter.countOf(pairKeyOf(`id:${alice.id}`, IP))).toBe(0);
       expect(counter.countOf(accountKeyOf(`id:${alice.id}`))).toBe(1);
@@ -255,7 +292,7 @@ describe(UsersService.name, () => {
       const { service, users } = setup();
       const alice = users.seed({ username: 'alice_01', passwordHash: 'weak-hash:password123' });
 
-      await service.login({ identifier: 'alice_01', password: 'password123', clientIp: IP });
+      await service.login({ identifier: 'alice_01', password: SEEDED_PASSWORD, clientIp: IP });
 
       expect(users.update).toHaveBeenCalledWith(alice.id, {
         passwordHash: 'fake-hash:password123',
@@ -266,7 +303,7 @@ describe(UsersService.name, () => {
       const { service, users } = setup();
       users.seed({ username: 'alice_01' });
 
-      await service.login({ identifier: 'alice_01', password: 'password123', clientIp: IP });
+      await service.login({ identifier: 'alice_01', password: SEEDED_PASSWORD, clientIp: IP });
 
       expect(users.update).not.toHaveBeenCalled();
     });

@@ -5,6 +5,7 @@ import type { UserServiceConfig } from '../config.js';
 import { AccessTokenSigner } from '../tokens/access-token.signer.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
+import { isCommonPassword, isInReservedDomain } from './password-policy.js';
 import { withoutSecrets, type StoredUser, type User } from './user.js';
 import { UsersErrors } from './users.errors.js';
 import { UniqueUserViolation, UsersRepository } from './users.repository.js';
@@ -50,15 +51,24 @@ export class UsersService {
     private readonly throttle: LoginThrottle,
     private readonly tokens: AccessTokenService,
     private readonly signer: AccessTokenSigner,
-    @InjectConfig() private readonly config: Pick<UserServiceConfig, 'JWT_EXPIRES_IN_SECONDS'>,
+    @InjectConfig()
+    private readonly config: Pick<
+      UserServiceConfig,
+      'JWT_EXPIRES_IN_SECONDS' | 'RESERVED_EMAIL_DOMAIN'
+    >,
   ) {}
 
   /**
    * Creates a `user` (never an admin). A taken username or email is refused before any hash work;
    * a race between two registrations is decided by the unique indexes, and the loser gets
-   * USERNAME_TAKEN or EMAIL_TAKEN too, never a server error.
+   * USERNAME_TAKEN or EMAIL_TAKEN too, never a server error. Addresses in the admin's reserved
+   * domain and common passwords are refused first.
    */
   async register({ username, email, password }: Registration): Promise<User> {
+    if (isInReservedDomain(email, this.config.RESERVED_EMAIL_DOMAIN)) {
+      throw UsersErrors.emailDomainReserved(this.config.RESERVED_EMAIL_DOMAIN);
+    }
+    if (isCommonPassword(password)) throw UsersErrors.passwordTooCommon();
     const taken = await this.users.findTakenField(username, email);
     if (taken) throw conflictOf(new UniqueUserViolation(taken));
     const passwordHash = await this.passwords.hash(password);

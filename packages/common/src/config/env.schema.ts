@@ -37,13 +37,14 @@ export function keySetVariable<T>(parse: (text: string) => T, from: 'inline' | '
     });
 }
 
-const port = (fallback: number) =>
+const portNumber = () =>
   z.coerce
     .number({ error: 'must be a port number (1-65535)' })
     .int('must be a port number (1-65535)')
     .min(1, 'must be a port number (1-65535)')
-    .max(65535, 'must be a port number (1-65535)')
-    .default(fallback);
+    .max(65535, 'must be a port number (1-65535)');
+
+const port = (fallback: number) => portNumber().default(fallback);
 
 const nonEmpty = (fallback: string) =>
   z.string().trim().min(1, 'must not be empty').default(fallback);
@@ -94,6 +95,11 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
         .regex(/^(true|false|[0-9A-Fa-f.:/,\s]+)$/, 'must be true, false or proxy addresses')
         .default('false')
         .transform((v) => (v === 'true' ? true : v === 'false' ? false : v)),
+      /**
+       * When set, `/api/metrics` is served on this port only (for Prometheus, not published) and
+       * no longer on PORT. Unset (the default): on PORT, like every other route.
+       */
+      METRICS_PORT: portNumber().optional(),
       /** Largest accepted request body, in bytes; larger ones get 413. */
       BODY_LIMIT: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
       DB_HOST: nonEmpty('127.0.0.1'),

@@ -24,6 +24,8 @@ export function httpStatusOf(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.ValidationFailed:
     case ErrorCode.MalformedJson:
+    case ErrorCode.EmailDomainReserved:
+    case ErrorCode.PasswordTooCommon:
       return 400;
     case ErrorCode.Unauthorized:
     case ErrorCode.InvalidCredentials:
@@ -52,6 +54,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.IdempotencyKeyReused:
       return 422;
     case ErrorCode.TooManyRequests:
+    case ErrorCode.RateLimited:
       return 429;
     case ErrorCode.InternalError:
       return 500;

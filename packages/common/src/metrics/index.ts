@@ -1,2 +1,3 @@
 export * from './metrics.controller.js';
 export * from './metrics.service.js';
+export * from './metrics-server.js';

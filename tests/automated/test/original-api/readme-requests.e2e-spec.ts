@@ -178,7 +178,16 @@ describe('the original README’s API, replayed as written', () => {
     });
 
     it('GET /api/stock and GET /api/stock/1', async () => {
-      const list = await orders.get('/api/stock');
+      // The list may be up to 1 s old (it is cached): wait for the stock just set.
+      const list = await pollUntil(
+        () => orders.get('/api/stock'),
+        (r) =>
+          r.status !== 200 ||
+          (Array.isArray(r.body) &&
+            r.body.some(
+              (l: { productId?: string; stock?: number }) => l.productId === '1' && l.stock === 100,
+            )),
+      );
       expect(list.status).toBe(200);
       expect(list.body).toContainEqual({ productId: '1', stock: 100 });
       const one = await orders.get('/api/stock/1');

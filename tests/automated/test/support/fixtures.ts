@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from '@jest/globals';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, INVENTORY_URL, ORDER_URL, USER_URL } from './env.js';
 import pMap from 'p-map';
-import { client, pollUntil, type HttpResult } from './http.js';
+import { client, pollUntil, requestFrom, type HttpResult } from './http.js';
 
 export const users = client(USER_URL);
 export const orders = client(ORDER_URL);
@@ -44,12 +44,31 @@ export function newUserInput(): NewUserInput {
   return { username, email: `${username}@example.com`, password: `pw-${username}-secret` };
 }
 
+const USER_SERVICE_IS_LOCAL = ['127.0.0.1', 'localhost'].includes(new URL(USER_URL).hostname);
+let buyerAddresses = 0;
+
+/**
+ * The address the next buyer signs up and in from. A crowd of real buyers comes from many
+ * addresses; from one, the suites would share (in Redis, across runs and with everyone else's
+ * suites on this machine) the registration and login buckets of 127.0.0.1. All of 127.0.0.0/8 is
+ * this machine, so a service on loopback sees each buyer at an address of its own.
+ */
+function nextBuyerAddress(): string | undefined {
+  if (!USER_SERVICE_IS_LOCAL) return undefined;
+  buyerAddresses += 1;
+  return `127.77.${Math.floor(buyerAddresses / 250) % 250}.${(buyerAddresses % 250) + 1}`;
+}
+
 /** Registers and signs in a new user; fails the test if either step is refused. */
 export async function createUser(): Promise<TestUser> {
   const input = newUserInput();
-  const registered = await users.post('/api/users/register', { json: input });
+  const address = nextBuyerAddress();
+  const registered =
+    address === undefined
+      ? await users.post('/api/users/register', { json: input })
+      : await requestFrom(address, 'POST', `${USER_URL}/api/users/register`, { json: input });
   expect(registered.status).toBe(201);
-  const token = await login(input.username, input.password);
+  const token = await login(input.username, input.password, address);
   return { ...input, id: registered.body.id, token };
 }
 
@@ -61,8 +80,17 @@ export async function createUsers(count: number, concurrency = 12): Promise<Test
   return pMap(Array.from({ length: count }), () => createUser(), { concurrency });
 }
 
-export async function login(username: string, password: string): Promise<string> {
-  const res = await users.post('/api/users/login', { json: { username, password } });
+/** Signs in (from `fromAddress`, a loopback address, when given); fails unless 200. */
+export async function login(
+  username: string,
+  password: string,
+  fromAddress?: string,
+): Promise<string> {
+  const json = { username, password };
+  const res =
+    fromAddress === undefined
+      ? await users.post('/api/users/login', { json })
+      : await requestFrom(fromAddress, 'POST', `${USER_URL}/api/users/login`, { json });
   if (res.status !== 200) {
     throw new Error(`login of ${username} answered ${res.status}: ${res.text}`);
   }

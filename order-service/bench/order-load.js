@@ -73,7 +73,14 @@ async function main() {
       authorization: `Bearer ${await token(1, 'admin')}`,
       'content-type': 'application/json',
     },
-    body: JSON.stringify({ productId, name: 'Bench product', priceCents: 100, stock: STOCK }),
+    // Buyers order again and again: a cap of its own, far above ORDER_DEFAULT_MAX_PER_USER.
+    body: JSON.stringify({
+      productId,
+      name: 'Bench product',
+      priceCents: 100,
+      stock: STOCK,
+      maxPerUser: Math.min(STOCK, 1_000_000),
+    }),
   });
   if (created.status !== 201)
     throw new Error(`creating the product: ${created.status} ${await created.text()}`);

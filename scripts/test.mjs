@@ -16,6 +16,8 @@ const WORKSPACES = [
   'inventory-service',
   'order-service',
   'tests/load',
+  // The short seeded chaos run (its own Redis and Kafka, its own databases; <= 3 min).
+  'tests/chaos',
 ];
 const SUITES = ['test', 'test:integration', 'test:e2e'];
 // tests/automated's `test` runs all of its suites (its test:integration is a subset of them).

@@ -1,0 +1,208 @@
+// The verdicts: safety checks from the stores of record (the sale audit of @flash-sale/common plus
+// what only the clients know: which orders got a 201, which were cancelled by their owner, which
+// answers were 5xx), and liveness per fault from the clients' acceptance times.
+import { auditSale, loadSaleFacts } from '@flash-sale/common/audit';
+
+/** The issue's targets, explicit so the report can say PASS/MISS against each. */
+export const TARGETS = {
+  /** Longest stretch without an accepted order after a service kill or a Redis loss (s). */
+  serviceKillOrRedisLossMaxGapS: 5,
+  /** Whole seconds without an accepted order during a Kafka outage of up to 60 s. */
+  kafkaOutageSecondsWithout: 0,
+  /** Everything settled (no PENDING, no give-back or restore due) after the heal (s). */
+  settleAfterHealS: 30,
+  /** Safety bound: nothing PENDING this long after the heal. */
+  pendingAfterHealMaxS: 60,
+};
+
+/** Reads one product's facts and audit, plus the order rows' failure reasons. */
+export async function readProduct(sources, orderDb, productId) {
+  const facts = await loadSaleFacts(sources, productId);
+  const audit = auditSale(facts);
+  const [rows] = await orderDb.query(
+    'SELECT id, status, failure_reason FROM orders WHERE product_id = ?',
+    [productId],
+  );
+  const reasons = new Map(rows.map((r) => [r.id, r.failure_reason]));
+  return { facts, audit, reasons };
+}
+
+/**
+ * @param products {main: {id, stock}, scarce: {id, stock, maxPerUser}}
+ * @param read productId -> readProduct() result, read once the sale is quiet (or gave up)
+ */
+export function safetyChecks({ products, read, recorder, settle }) {
+  const checks = [];
+  const add = (name, ok, detail, target = 'issue 12') => checks.push({ name, ok, detail, target });
+  const ordersById = new Map();
+  for (const p of Object.values(products)) {
+    for (const o of read[p.id].facts.orders) ordersById.set(o.id, { ...o, productId: p.id });
+  }
+  const show = (list, fmt) =>
+    list.length === 0
+      ? 'none'
+      : `${list.length}: ${list.slice(0, 5).map(fmt).join('; ')}${list.length > 5 ? '; ...' : ''}`;
+  const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+  // 1. No 201 lost: every accepted order exists and ends CONFIRMED or cancelled by its owner.
+  const lost = [];
+  const badEnd = [];
+  const failed = [];
+  for (const [id, a] of recorder.accepted) {
+    const row = ordersById.get(id);
+    if (!row) lost.push({ id, ...a });
+    else if (row.status === 'FAILED') {
+      const reason = read[a.productId].reasons.get(id);
+      failed.push({ id, ...a, reason });
+    } else if (row.status === 'CANCELLED' && !recorder.cancelRequested.has(id))
+      badEnd.push({ id, ...a, status: row.status });
+    else if (row.status === 'PENDING') badEnd.push({ id, ...a, status: row.status });
+  }
+  add(
+    'no 201 lost (every accepted order is in MySQL)',
+    lost.length === 0,
+    `${recorder.accepted.size} accepted; missing ${show(lost, (o) => `${o.id} (key ${o.key}, ${o.productId}, 201 at ${seconds(o.t)})`)}`,
+  );
+  add(
+    'every accepted order ends CONFIRMED or cancelled by its owner',
+    badEnd.length === 0 && failed.length === 0,
+    `other ends: ${show([...badEnd, ...failed.map((f) => ({ ...f, status: 'FAILED' }))], (o) => `${o.id} ${o.status}`)}`,
+  );
+  add(
+    'no accepted order ends FAILED',
+    failed.length === 0,
+    show(
+      failed,
+      (o) =>
+        `${o.id} (${o.productId}, user #${o.userIndex}, 201 at ${seconds(o.t)}, ${o.reason ?? 'no reason'})`,
+    ),
+  );
+
+  for (const p of Object.values(products)) {
+    const { facts, audit } = read[p.id];
+    const confirmed = audit.orders.byStatus.CONFIRMED.units;
+    const mysqlStock = facts.product?.stock ?? null;
+    add(
+      `${p.label}: nothing oversold`,
+      confirmed <= p.stock && !audit.breaches.some((b) => b.code === 'OVERSOLD'),
+      `${confirmed} units CONFIRMED of ${p.stock}`,
+    );
+    add(
+      `${p.label}: MySQL stock = initial - confirmed units`,
+      mysqlStock === p.stock - confirmed,
+      `MySQL ${mysqlStock}, expected ${p.stock} - ${confirmed} = ${p.stock - confirmed}`,
+    );
+    add(
+      `${p.label}: Redis = MySQL after the heal`,
+      facts.redisStock === mysqlStock && audit.quiet,
+      `Redis ${facts.redisStock ?? 'missing'}, MySQL ${mysqlStock}${audit.quiet ? '' : ' (not quiet yet)'}`,
+    );
+    const ledger = audit.breaches.filter(
+      (b) => b.code !== 'NOT_QUIET' && b.code !== 'REDIS_DISAGREES',
+    );
+    add(
+      `${p.label}: sale audit (ledger, deductions, restores)`,
+      ledger.length === 0,
+      ledger.length === 0 ? 'no breach' : ledger.map((b) => `${b.code}: ${b.message}`).join(' | '),
+      'npm run audit',
+    );
+  }
+
+  // The per-user cap of the scarce product, counted from what the clients were promised.
+  const perUser = new Map();
+  for (const a of recorder.accepted.values()) {
+    if (a.productId !== products.scarce.id) continue;
+    perUser.set(a.userIndex, (perUser.get(a.userIndex) ?? 0) + a.quantity);
+  }
+  const over = [...perUser].filter(([, units]) => units > products.scarce.maxPerUser);
+  add(
+    `${products.scarce.label}: per-user cap of ${products.scarce.maxPerUser} holds (units accepted per buyer)`,
+    over.length === 0,
+    show(over, ([user, units]) => `user #${user} accepted ${units}`),
+  );
+
+  add(
+    `nothing PENDING ${TARGETS.pendingAfterHealMaxS} s after the heal`,
+    settle.quietAfterS !== null && settle.quietAfterS <= TARGETS.pendingAfterHealMaxS,
+    settle.quietAfterS === null
+      ? `still ${settle.pending} PENDING / due after ${TARGETS.pendingAfterHealMaxS} s`
+      : `quiet ${settle.quietAfterS.toFixed(1)} s after the heal`,
+  );
+  add(
+    'no 500 (no 5xx other than 503)',
+    recorder.serverErrors.length === 0,
+    show(
+      recorder.serverErrors,
+      (e) =>
+        `${e.status} at ${seconds(e.t)} from ${e.url} (${JSON.stringify(e.body).slice(0, 120)})`,
+    ),
+  );
+  add(
+    'no wrong refusal (every 4xx is OUT_OF_STOCK, PURCHASE_LIMIT_EXCEEDED or a cancel refused)',
+    recorder.unexpected.length === 0,
+    show(
+      recorder.unexpected,
+      (e) => `${e.status} ${e.body?.code ?? ''} at ${seconds(e.t)} from ${e.url} (key ${e.key})`,
+    ),
+    'suite',
+  );
+  add(
+    'an Idempotency-Key always returns the same order',
+    recorder.keyMismatches.length === 0,
+    show(recorder.keyMismatches, (m) => `${m.key}: ${m.first} then ${m.then}`),
+    'idempotency',
+  );
+  return checks;
+}
+
+/**
+ * Liveness per fault on the product that never sells out: whole seconds of the fault's window
+ * with no accepted order, and the longest stretch without one.
+ */
+export function livenessTable({ timeline, acceptTimes, heal }) {
+  const times = [...acceptTimes].sort((a, b) => a - b);
+  const rows = [];
+  const windows = [
+    {
+      kind: 'baseline (before the first fault)',
+      class: 'baseline',
+      start: timeline.baselineStart,
+      end: timeline.steps[0]?.start ?? heal,
+    },
+    ...timeline.steps.map((s, i) => ({ ...s, end: timeline.steps[i + 1]?.start ?? heal })),
+  ];
+  for (const w of windows) {
+    const inside = times.filter((t) => t >= w.start && t < w.end);
+    const seconds = Math.max(0, Math.ceil((w.end - w.start) / 1000));
+    const buckets = new Array(seconds).fill(0);
+    for (const t of inside) buckets[Math.floor((t - w.start) / 1000)] += 1;
+    const empty = buckets.filter((n) => n === 0).length;
+    let longest = 0;
+    let last = w.start;
+    for (const t of [...inside, w.end]) {
+      longest = Math.max(longest, t - last);
+      last = t;
+    }
+    let target = null;
+    let ok = null;
+    if (w.class === 'kafka-outage') {
+      target = `${TARGETS.kafkaOutageSecondsWithout} s without`;
+      ok = empty <= TARGETS.kafkaOutageSecondsWithout;
+    } else if (w.class === 'service-kill' || w.class === 'redis-loss' || w.class === 'mysql') {
+      target = `longest gap <= ${TARGETS.serviceKillOrRedisLossMaxGapS} s${w.class === 'mysql' ? ' (suite)' : ''}`;
+      ok = longest / 1000 <= TARGETS.serviceKillOrRedisLossMaxGapS;
+    }
+    rows.push({
+      fault: w.kind,
+      class: w.class,
+      note: w.note ?? '',
+      windowS: +((w.end - w.start) / 1000).toFixed(1),
+      accepted: inside.length,
+      secondsWithout: empty,
+      longestGapS: +(longest / 1000).toFixed(1),
+      target,
+      verdict: ok === null ? '-' : ok ? 'PASS' : 'MISS',
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,97 @@
+// The run's report: the safety checks (PASS/FAIL), the liveness table per fault (PASS/MISS
+// against the issue's targets), settling, and what the clients saw; as text and as Markdown.
+import { markdownTable, textTable } from '../../load/lib/support.mjs';
+import { TARGETS } from './checks.mjs';
+
+function livenessRows(result) {
+  return result.liveness.map((r) => [
+    r.fault,
+    r.class,
+    r.windowS,
+    r.accepted,
+    r.secondsWithout,
+    r.longestGapS,
+    r.target ?? '-',
+    r.verdict,
+    r.note,
+  ]);
+}
+
+const LIVENESS_HEADER = [
+  'fault',
+  'class',
+  'window s',
+  'accepted',
+  's without',
+  'longest gap s',
+  'target',
+  'verdict',
+  'what happened',
+];
+const CHECK_HEADER = ['check', 'verdict', 'detail'];
+const checkRows = (result) => result.checks.map((c) => [c.name, c.ok ? 'PASS' : 'FAIL', c.detail]);
+
+function settleLine(result) {
+  const s = result.settleTarget;
+  return `Settling: ${s.value === null ? `not quiet within ${TARGETS.pendingAfterHealMaxS} s` : `quiet ${s.value.toFixed(1)} s after the heal`} (target <= ${TARGETS.settleAfterHealS} s): ${s.verdict}; clients drained in ${result.settle.drainS.toFixed(1)} s`;
+}
+
+export function renderText(result) {
+  return [
+    `Chaos run: seed ${result.seed}, profile ${result.profile}, Node ${result.node}, ${result.durationS.toFixed(0)} s`,
+    `Safety: ${result.safetyOk ? 'PASS' : 'FAIL'}`,
+    textTable(CHECK_HEADER, checkRows(result)),
+    '',
+    'Liveness per fault (main product, which never sells out; "s without" = whole seconds of the window with no accepted order):',
+    textTable(LIVENESS_HEADER, livenessRows(result)),
+    settleLine(result),
+    `Answers: ${JSON.stringify(result.clients.statuses)}; refusals ${JSON.stringify(result.clients.refusals)}; network errors ${result.clients.networkErrors}; unexpected answers ${result.clients.unexpectedCount}`,
+    `Logs: ${result.logDir}`,
+    '',
+  ].join('\n');
+}
+
+export function renderMarkdown(result, command) {
+  const plan = result.plan.map(
+    (s, i) =>
+      `${i + 1}. \`${s.kind}\`: ${s.what} (gap before ${s.gapBeforeS} s${s.downS ? `, ${s.downS} s` : ''}${s.skip ? `, after ${s.skip} orders` : ''})`,
+  );
+  const statuses = Object.entries(result.byStatus).map(
+    ([label, by]) =>
+      `- ${label}: ${Object.entries(by)
+        .map(([k, v]) => `${k} ${v.orders} (${v.units} units)`)
+        .join(', ')}`,
+  );
+  return [
+    `# Chaos run: seed ${result.seed}, profile \`${result.profile}\``,
+    '',
+    `Command: \`${command}\`  `,
+    `Node ${result.node}, started ${result.startedAt}, ${result.durationS.toFixed(0)} s in all, ${result.clients.buyers} buyers; ${result.machine.cores} cores, load average ${result.machine.loadAverageAtStart.join(' / ')} at the start and ${result.machine.loadAverageAtEnd.join(' / ')} at the end (the machine is shared)${result.extraEnv ? `; CHAOS_EXTRA_ENV=\`${result.extraEnv}\`` : ''}.`,
+    '',
+    `**Safety: ${result.safetyOk ? 'PASS' : 'FAIL'}. Liveness targets: ${result.livenessOk ? 'all PASS' : 'some MISS'}.**`,
+    '',
+    '## Schedule',
+    '',
+    ...plan,
+    '',
+    '## Safety checks',
+    '',
+    markdownTable(CHECK_HEADER, checkRows(result)),
+    '',
+    '## Liveness per fault',
+    '',
+    'On the main product (1,000,000 units: stock always remains). Window = from the fault until the next one starts (the last: until the heal). "s without" = whole seconds of the window in which no order was accepted; "longest gap" = the longest stretch without an accepted order. Targets (issue 12): at most 5 s after a service kill or a Redis loss; 0 s during a Kafka outage of up to 60 s.',
+    '',
+    markdownTable(LIVENESS_HEADER, livenessRows(result)),
+    '',
+    settleLine(result),
+    '',
+    '## Orders',
+    '',
+    ...statuses,
+    `- answers seen by the clients: ${JSON.stringify(result.clients.statuses)}`,
+    `- final refusals: ${JSON.stringify(result.clients.refusals)}`,
+    `- network errors (retried on the other instance): ${result.clients.networkErrors}; unexpected answers: ${result.clients.unexpectedCount}`,
+    '',
+  ].join('\n');
+}

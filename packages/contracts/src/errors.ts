@@ -14,6 +14,8 @@ export const ErrorCode = {
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   TooManyRequests: 'TOO_MANY_REQUESTS',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** The database connection was lost or none could be had in time: retry after Retry-After. */
+  DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
   InternalError: 'INTERNAL_ERROR',
   // user-service
   UsernameTaken: 'USERNAME_TAKEN',

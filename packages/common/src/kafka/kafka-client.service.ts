@@ -39,6 +39,12 @@ export interface DeadLetter {
 
 const TOPIC_ALREADY_EXISTS = 36;
 const MAX_MESSAGES_PER_SEND = 2_000;
+/**
+ * Longest wait for one send or one start-up admin request. The client's own timeouts and retries
+ * end almost every request, but after a broker kill -9 and restart a request was seen never to
+ * answer; one such send held every later one behind it (and the consumer handler waiting on it).
+ */
+const REQUEST_DEADLINE_MS = 30_000;
 
 type OutgoingRecord = MessageToProduce<string, string, string, string>;
 
@@ -91,6 +97,11 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     this.connection = kafkaConnectionOptions(config, options.clientId);
     this.producer = this.createProducer();
     this.admin = new Admin(this.connection);
+    // An 'error' event without a listener kills the process; the requests' own errors are handled
+    // where they are made, so this only logs what the client reports on its own.
+    this.admin.on('error', (error: Error) =>
+      this.logger.warn(`Kafka admin client error: ${error.message}`),
+    );
   }
 
   onModuleInit(): void {
@@ -186,13 +197,17 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     while (this.sendQueue.length > 0) {
       const batch = this.takeSendBatch();
       try {
-        await this.producer.send({ messages: batch.flatMap((b) => b.messages) });
+        await withTimeout(
+          this.producer.send({ messages: batch.flatMap((b) => b.messages) }),
+          REQUEST_DEADLINE_MS,
+          `Kafka send did not finish within ${REQUEST_DEADLINE_MS} ms`,
+        );
         for (const pending of batch) pending.resolve();
       } catch (error) {
         for (const pending of batch) pending.reject(error as Error);
         // A new producer gets a new producer id and starts clean. (1.35 could stay stuck on "out of
         // order sequence number" after a failure, upstream #309; 2.x resets itself, this is cheap.)
-        await this.replaceProducer();
+        this.replaceProducer();
       }
     }
     this.sending = false;
@@ -212,19 +227,25 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   private createProducer(): Producer<string, string, string, string> {
-    return new Producer({
+    const producer = new Producer({
       ...this.connection,
       idempotent: true,
       acks: ProduceAcks.ALL,
       serializers: stringSerializers,
       autocreateTopics: false,
     });
+    // Unhandled, an 'error' event would kill the process; a failed send replaces the producer.
+    producer.on('error', (error: Error) =>
+      this.logger.warn(`Kafka producer error: ${error.message}`),
+    );
+    return producer;
   }
 
-  private async replaceProducer(): Promise<void> {
+  private replaceProducer(): void {
     const old = this.producer;
     this.producer = this.createProducer();
-    await old.close().catch(() => undefined);
+    // Not awaited: a producer that stopped answering may not answer its close either.
+    void old.close().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -236,7 +257,11 @@ export class KafkaClient implements OnModuleInit, OnApplicationShutdown {
     let delay = 500;
     for (;;) {
       try {
-        await this.ensureTopics();
+        await withTimeout(
+          this.ensureTopics(),
+          REQUEST_DEADLINE_MS,
+          `no answer within ${REQUEST_DEADLINE_MS} ms`,
+        );
         return;
       } catch (error) {
         if (this.closed) return;

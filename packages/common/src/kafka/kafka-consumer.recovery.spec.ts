@@ -108,23 +108,23 @@ describe('KafkaConsumerService recovery', () => {
       return Promise.resolve();
     });
     await service.whenConsuming();
-    const first = service.made[0]!;
+    const first = service.made[0];
     first.emit('error', new Error('joinGroup failed 4 times.'));
     await until(() => service!.made.length === 2, 'a second consumer');
     expect(first.closed).toBe(true);
-    service.made[1]!.deliver(7n);
+    service.made[1].deliver(7n);
     await until(() => seen.includes(7n), 'the new consumer to consume');
-    expect(service.made[1]!.commits).toEqual([7n]);
+    expect(service.made[1].commits).toEqual([7n]);
   });
 
   it('replaces the consumer when its heartbeats stall or its stream ends', async () => {
     service = start(() => Promise.resolve());
     await service.whenConsuming();
-    service.made[0]!.emit('consumer:heartbeat:stalled', { stalledFor: 20_000 });
+    service.made[0].emit('consumer:heartbeat:stalled', { stalledFor: 20_000 });
     await until(() => service!.made.length === 2, 'a consumer after the stall');
-    service.made[1]!.stream.end();
+    service.made[1].stream.end();
     await until(() => service!.made.length === 3, 'a consumer after the stream ended');
-    expect(service.made[0]!.closed && service.made[1]!.closed).toBe(true);
+    expect(service.made[0].closed && service.made[1].closed).toBe(true);
   });
 
   it('leaves the group with a batch that keeps failing instead of retrying it forever there', async () => {
@@ -139,12 +139,12 @@ describe('KafkaConsumerService recovery', () => {
       { restartConsumerAfterMs: 100 },
     );
     await service.whenConsuming();
-    service.made[0]!.deliver(3n);
-    await until(() => service!.made[0]!.closed, 'the failing consumer to be closed');
-    expect(service.made[0]!.commits).toEqual([]);
+    service.made[0].deliver(3n);
+    await until(() => service!.made[0].closed, 'the failing consumer to be closed');
+    expect(service.made[0].commits).toEqual([]);
     failing = false;
     await until(() => service!.made.length === 2, 'a new consumer');
-    service.made[1]!.deliver(3n); // uncommitted: the group delivers it again
+    service.made[1].deliver(3n); // uncommitted: the group delivers it again
     await until(() => handled.includes(3n), 'the batch to be handled by the new consumer');
   });
 
@@ -152,9 +152,9 @@ describe('KafkaConsumerService recovery', () => {
     const handle = jest.fn<() => Promise<void>>(() => new Promise<void>(() => undefined));
     service = start(handle, { batchAttemptTimeoutMs: 50, restartConsumerAfterMs: 200 });
     await service.whenConsuming();
-    service.made[0]!.deliver(1n);
+    service.made[0].deliver(1n);
     await until(() => service!.made.length === 2, 'a new consumer after hung attempts');
     expect(handle.mock.calls.length).toBeGreaterThan(1);
-    expect(service.made[0]!.closed).toBe(true);
+    expect(service.made[0].closed).toBe(true);
   });
 });

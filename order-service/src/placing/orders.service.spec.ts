@@ -290,6 +290,59 @@ describe(OrdersService.name, () => {
       expect(stock.reserve).toHaveBeenCalledTimes(1);
     });
 
+    it("answers 503, never the order, when a replayed key finds the sweeper's abandoned record", async () => {
+      // The first request's insert lost to the sweeper: it was never accepted, nor is its retry.
+      const abandoned = storedOrder({
+        status: OrderStatus.Failed,
+        failureReason: 'RESERVATION_EXPIRED',
+      });
+      const { service } = build({
+        stock: {
+          reserve: () =>
+            Promise.resolve({ kind: 'replay', orderId: abandoned.id, fingerprint: 'SKU-1:2' }),
+        },
+        orders: { findById: () => Promise.resolve(abandoned) },
+      });
+      await expect(codeOf(service.place({ ...place, idempotencyKey: 'k1' }))).resolves.toBe(
+        'SERVICE_UNAVAILABLE',
+      );
+    });
+
+    it('still answers a replay with an accepted order that failed later (its 201 was given)', async () => {
+      const failed = storedOrder({
+        status: OrderStatus.Failed,
+        failureReason: 'INSUFFICIENT_STOCK',
+      });
+      const { service } = build({
+        stock: {
+          reserve: () =>
+            Promise.resolve({ kind: 'replay', orderId: failed.id, fingerprint: 'SKU-1:2' }),
+        },
+        orders: { findById: () => Promise.resolve(failed) },
+      });
+      await expect(service.place({ ...place, idempotencyKey: 'k1' })).resolves.toEqual({
+        order: failed,
+        replayed: true,
+      });
+    });
+
+    it('answers 503 when the insert stalls past half the reservation timeout, before the sweeper', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+      try {
+        const { service, accepted } = build({
+          stock: { reserve: () => Promise.resolve(reserved) },
+          batcher: { insert: () => new Promise<InsertOutcome>(() => undefined) },
+          // No settlement call: the outcome is unknown, the sweeper decides.
+        });
+        const answer = codeOf(service.place(place));
+        await jest.advanceTimersByTimeAsync(settings.reservationTimeoutMs / 2);
+        await expect(answer).resolves.toBe('SERVICE_UNAVAILABLE');
+        expect(accepted).not.toHaveBeenCalled();
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
     it('refuses a replayed key with another body with 422', async () => {
       const { service } = build({
         stock: {

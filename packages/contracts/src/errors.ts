@@ -16,6 +16,8 @@ export const ErrorCode = {
   /** A route's token bucket (per user or per address) is empty; see `Retry-After`, `RateLimit`. */
   RateLimited: 'RATE_LIMITED',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** The database connection was lost or none could be had in time: retry after Retry-After. */
+  DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
   InternalError: 'INTERNAL_ERROR',
   // user-service
   UsernameTaken: 'USERNAME_TAKEN',

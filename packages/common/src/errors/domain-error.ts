@@ -59,6 +59,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.InternalError:
       return 500;
     case ErrorCode.ServiceUnavailable:
+    case ErrorCode.DatabaseUnavailable:
     case ErrorCode.StockUnavailable:
       return 503;
     default: {

@@ -1,10 +1,13 @@
+import { jest } from '@jest/globals';
 import {
+  type ArgumentsHost,
   BadRequestException,
   ForbiddenException,
   HttpException,
   NotFoundException,
 } from '@nestjs/common';
 import { ErrorCode } from '@flash-sale/contracts';
+import { QueryFailedError } from 'typeorm';
 import { DomainError, httpStatusOf } from './domain-error.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 
@@ -61,6 +64,62 @@ describe(HttpErrorFilter.name, () => {
       statusCode: 503,
       code: 'SERVICE_UNAVAILABLE',
       message: 'busy, retry later',
+    });
+  });
+
+  it.each([
+    [
+      'a killed connection',
+      { code: 'PROTOCOL_CONNECTION_LOST', fatal: true },
+      'Connection lost: The server closed the connection.',
+    ],
+    [
+      'a query timeout',
+      { code: 'PROTOCOL_SEQUENCE_TIMEOUT', fatal: true },
+      'Query inactivity timeout',
+    ],
+    [
+      'MariaDB ER_CONNECTION_KILLED',
+      { code: 'ER_CONNECTION_KILLED', errno: 1927 },
+      'Connection was killed',
+    ],
+    ['a refused connect', { code: 'ECONNREFUSED' }, 'connect ECONNREFUSED 127.0.0.1:3306'],
+  ])(
+    'answers %s (a TypeORM QueryFailedError) 503 DATABASE_UNAVAILABLE with Retry-After',
+    (_, fields, message) => {
+      const driverError = Object.assign(new Error(message), fields);
+      const exception = new QueryFailedError(
+        'UPDATE orders SET status = ?',
+        ['CANCELLED'],
+        driverError,
+      );
+      expect(toBody(exception)).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
+      const reply = { header: jest.fn(), status: jest.fn(), send: jest.fn() };
+      reply.status.mockReturnValue(reply);
+      const host = {
+        switchToHttp: () => ({ getRequest: () => ({ id: 'req-1' }), getResponse: () => reply }),
+      } as unknown as ArgumentsHost;
+      filter.catch(exception, host);
+      expect(reply.status).toHaveBeenCalledWith(503);
+      expect(reply.header).toHaveBeenCalledWith('retry-after', '1');
+    },
+  );
+
+  it('answers a bare mysql2 pool error (no TypeORM wrapper) 503 too', () => {
+    expect(toBody(new Error('Pool is closed.'))).toMatchObject({
+      statusCode: 503,
+      code: 'DATABASE_UNAVAILABLE',
+    });
+  });
+
+  it('keeps a query error that is not about the connection a 500', () => {
+    const driverError = Object.assign(new Error("Duplicate entry 'x' for key 'PRIMARY'"), {
+      code: 'ER_DUP_ENTRY',
+      errno: 1062,
+    });
+    expect(toBody(new QueryFailedError('INSERT', [], driverError))).toMatchObject({
+      statusCode: 500,
+      code: 'INTERNAL_ERROR',
     });
   });
 

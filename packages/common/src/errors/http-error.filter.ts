@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { ErrorCode, type ErrorBody } from '@flash-sale/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailableCode } from '../database/connection-lost.js';
 import { DomainError, httpStatusOf } from './domain-error.js';
 
 /** The challenge of a 401 without a more precise one (RFC 6750 §3). */
@@ -15,6 +16,9 @@ export const BEARER_CHALLENGE = 'Bearer';
 
 /** The challenge of a 401 to a request whose token was refused (RFC 6750 §3.1). */
 export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+
+/** Retry-After of a 503 DATABASE_UNAVAILABLE: a pool reconnects within about a second. */
+const DATABASE_RETRY_AFTER_SECONDS = 1;
 
 /** The error code of a bare HTTP status, for exceptions that come without one. */
 function codeOfStatus(status: number): ErrorCode {
@@ -86,7 +90,11 @@ function fromFastifyError(
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = this.translate(thrown);
+    if (exception !== thrown) {
+      this.logger.warn(`database unavailable (${databaseUnavailableCode(thrown)}): answered 503`);
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
@@ -110,7 +118,22 @@ export class HttpErrorFilter implements ExceptionFilter {
     void reply.status(body.statusCode).send(body);
   }
 
-  toBody(exception: unknown, requestId: string): ErrorBody {
+  /**
+   * A lost or unreachable database (KILL CONNECTION, a restart, a connect or query timeout) is
+   * transient: every service answers it 503 DATABASE_UNAVAILABLE with Retry-After, never 500.
+   */
+  translate(exception: unknown): unknown {
+    if (exception instanceof DomainError || exception instanceof HttpException) return exception;
+    if (databaseUnavailableCode(exception) === undefined) return exception;
+    return new DomainError(
+      ErrorCode.DatabaseUnavailable,
+      'The database is unavailable; retry shortly',
+      { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+    );
+  }
+
+  toBody(thrown: unknown, requestId: string): ErrorBody {
+    const exception = this.translate(thrown);
     if (exception instanceof DomainError) {
       const status = httpStatusOf(exception.code);
       return this.body(status, exception.code, exception.message, requestId);

@@ -73,6 +73,13 @@ export class KafkaBackedUpError extends Error {
   }
 }
 
+/**
+ * Longest wait for one send or one start-up admin request. The client's own timeouts and retries
+ * end almost every request, but after a broker kill -9 and restart a request was seen never to
+ * answer; one such send held every later one behind it (and the consumer handler waiting on it).
+ */
+const REQUEST_DEADLINE_MS = 30_000;
+
 type OutgoingRecord = MessageToProduce<string, string, string, string>;
 
 interface PendingSend {
@@ -132,6 +139,11 @@ export class KafkaClient implements OnModuleInit, BeforeApplicationShutdown, OnA
     this.admin = new Admin(this.connection);
     this.sendsAbandoned = new Promise<never>((_, reject) => (this.abandonSends = reject));
     this.sendsAbandoned.catch(() => undefined);
+    // An 'error' event without a listener kills the process; the requests' own errors are handled
+    // where they are made, so this only logs what the client reports on its own.
+    this.admin.on('error', (error: Error) =>
+      this.logger.warn(`Kafka admin client error: ${error.message}`),
+    );
   }
 
   onModuleInit(): void {
@@ -240,7 +252,11 @@ export class KafkaClient implements OnModuleInit, BeforeApplicationShutdown, OnA
       const batch = this.takeSendBatch();
       try {
         await Promise.race([
-          this.producer.send({ messages: batch.flatMap((b) => b.messages) }),
+          withTimeout(
+            this.producer.send({ messages: batch.flatMap((b) => b.messages) }),
+            REQUEST_DEADLINE_MS,
+            `Kafka send did not finish within ${REQUEST_DEADLINE_MS} ms`,
+          ),
           this.sendsAbandoned,
         ]);
         for (const pending of batch) pending.resolve();
@@ -269,13 +285,18 @@ export class KafkaClient implements OnModuleInit, BeforeApplicationShutdown, OnA
   }
 
   private createProducer(): Producer<string, string, string, string> {
-    return new Producer({
+    const producer = new Producer({
       ...this.connection,
       idempotent: true,
       acks: ProduceAcks.ALL,
       serializers: stringSerializers,
       autocreateTopics: false,
     });
+    // Unhandled, an 'error' event would kill the process; a failed send replaces the producer.
+    producer.on('error', (error: Error) =>
+      this.logger.warn(`Kafka producer error: ${error.message}`),
+    );
+    return producer;
   }
 
   private replaceProducer(): void {
@@ -307,7 +328,11 @@ export class KafkaClient implements OnModuleInit, BeforeApplicationShutdown, OnA
     let delay = 500;
     for (;;) {
       try {
-        await this.ensureTopics();
+        await withTimeout(
+          this.ensureTopics(),
+          REQUEST_DEADLINE_MS,
+          `no answer within ${REQUEST_DEADLINE_MS} ms`,
+        );
         return;
       } catch (error) {
         if (this.closed) return;

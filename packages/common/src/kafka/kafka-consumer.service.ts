@@ -14,7 +14,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ConsumerMetrics } from './consumer-metrics.js';
-import { KafkaClient, type DeadLetter } from './kafka-client.service.js';
+import { KafkaClient, withTimeout, type DeadLetter } from './kafka-client.service.js';
 import { ConsumesTopic, type ConsumedMessage, type KafkaBatchHandler } from './kafka-handler.js';
 import { KAFKA_OPTIONS, kafkaConnectionOptions, type KafkaModuleOptions } from './kafka.options.js';
 
@@ -22,6 +22,15 @@ type RawMessage = Message<string, string, string, string>;
 
 /** Longest wait at shutdown for the consumer loop to finish its batch and leave the group. */
 const SHUTDOWN_WAIT_MS = 5_000;
+
+/** What this service uses of @platformatic/kafka's Consumer (a seam for unit tests). */
+export type KafkaConsumer = Pick<
+  Consumer<string, string, string, string>,
+  'consume' | 'close' | 'on'
+>;
+
+/** How long closing a failed consumer may take before it is abandoned. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /** Result of checking one raw message against its topic's schema. */
 export type ParsedMessage =
@@ -83,7 +92,9 @@ export function parseMessage(
 export class KafkaConsumerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(KafkaConsumerService.name);
   private readonly handlers = new Map<string, KafkaBatchHandler<Topic>>();
-  private consumer: Consumer<string, string, string, string> | undefined;
+  private consumer: KafkaConsumer | undefined;
+  /** The error that condemned the current consumer, if any. */
+  private failure: () => Error | undefined = () => undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -158,8 +169,9 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     }
   }
 
-  private async consumeUntilStopped(): Promise<void> {
-    this.consumer = new Consumer({
+  /** Makes the group's consumer; a seam for the unit tests, which hand in a fake. */
+  protected createConsumer(): KafkaConsumer {
+    return new Consumer({
       ...kafkaConnectionOptions(this.config, this.options.clientId),
       groupId: this.options.groupId,
       deserializers: stringDeserializers,
@@ -170,20 +182,17 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
       maxWaitTime: 200,
       timeout: 5_000,
     });
-    const stream = await this.consumer.consume({
-      topics: this.topics,
-      mode: 'committed',
-      fallbackMode: this.options.startFrom ?? 'earliest',
-      autocommit: false,
-    });
-    this.markConsuming();
-    this.metrics?.track(this.consumer);
-    this.logger.log(`consuming ${this.topics.join(', ')} as group ${this.options.groupId}`);
+  }
 
-    // Flowing mode with pause/resume: messages are buffered as they arrive and handed over in
-    // batches of what is there. (Pulling with read() until null stalled the client's fetch loop.)
-    const max = this.options.maxBatchSize ?? 500;
-    const buffer: RawMessage[] = [];
+  /**
+   * Consumes until shutdown, or until the consumer can no longer be trusted: then it throws and
+   * {@link runForever} closes it (leaving the group) and makes a new one. That is when the client
+   * emits 'error' (a rejoin that failed after its retries: unhandled, it killed the process), when
+   * its heartbeats stall, when the stream errors or ends, and when a batch keeps failing.
+   */
+  private async consumeUntilStopped(): Promise<void> {
+    const consumer = this.createConsumer();
+    this.consumer = consumer;
     let failure: Error | undefined;
     let notify: (() => void) | undefined;
     const signal = () => {
@@ -191,21 +200,52 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
       notify = undefined;
       resolve?.();
     };
+    const fail = (error: Error) => {
+      failure ??= error;
+      signal();
+    };
+    consumer.on('error', (error: Error) => fail(error));
+    consumer.on(
+      'consumer:heartbeat:stalled',
+      (payload: { lastError?: Error; stalledFor: number }) =>
+        fail(
+          new Error(`consumer heartbeats stalled for ${payload.stalledFor} ms`, {
+            cause: payload.lastError,
+          }),
+        ),
+    );
+    this.failure = () => failure;
+
+    const stream = await consumer.consume({
+      topics: this.topics,
+      mode: 'committed',
+      fallbackMode: this.options.startFrom ?? 'earliest',
+      autocommit: false,
+    });
+    this.markConsuming();
+    this.metrics?.track(consumer as Consumer<string, string, string, string>);
+    this.logger.log(`consuming ${this.topics.join(', ')} as group ${this.options.groupId}`);
+
+    // Flowing mode with pause/resume: messages are buffered as they arrive and handed over in
+    // batches of what is there. (Pulling with read() until null stalled the client's fetch loop.)
+    const max = this.options.maxBatchSize ?? 500;
+    const buffer: RawMessage[] = [];
     stream.on('data', (message: RawMessage) => {
       buffer.push(message);
       if (buffer.length >= max) stream.pause();
       signal();
     });
-    stream.on('error', (error: Error) => {
-      failure = error;
-      signal();
-    });
-    stream.on('close', signal);
+    stream.on('error', fail);
+    const ended = () => {
+      if (this.running) fail(new Error('consumer stream ended'));
+    };
+    stream.on('end', ended);
+    stream.on('close', ended);
 
     while (this.running) {
       if (failure) throw failure;
       if (buffer.length === 0) {
-        if (stream.destroyed) throw new Error('consumer stream closed');
+        if (stream.destroyed || stream.readableEnded) throw new Error('consumer stream closed');
         await new Promise<void>((resolve) => {
           notify = resolve;
           this.wake = signal;
@@ -218,18 +258,37 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
     }
   }
 
-  /** Dead-letters invalid messages, hands valid ones to their handler, then commits. */
+  /**
+   * Dead-letters invalid messages, hands valid ones to their handler, then commits. A failure is
+   * retried with backoff, but not forever in the same consumer: when the consumer has failed, or
+   * the batch still fails after `restartConsumerAfterMs`, this throws so that the consumer is
+   * replaced (the batch is not committed: it is delivered again). An attempt that hangs (a request
+   * that never answers after a broker restart) fails after `batchAttemptTimeoutMs`.
+   */
   private async processWithRetry(batch: RawMessage[]): Promise<void> {
     let delay = this.options.retryInitialDelayMs ?? 100;
     const maxDelay = this.options.retryMaxDelayMs ?? 5_000;
+    const attemptTimeout = this.options.batchAttemptTimeoutMs ?? 30_000;
+    const giveUpAt = Date.now() + (this.options.restartConsumerAfterMs ?? 30_000);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.process(batch);
-        await commitLastOfEachPartition(batch);
+        await withTimeout(
+          this.process(batch).then(() => commitLastOfEachPartition(batch)),
+          attemptTimeout,
+          `batch attempt took more than ${attemptTimeout} ms`,
+        );
         return;
       } catch (error) {
         // Not committing on shutdown is safe: the batch is redelivered to whoever owns it next.
         if (!this.running) throw error;
+        const consumerFailure = this.failure();
+        if (consumerFailure) throw consumerFailure;
+        if (Date.now() + delay > giveUpAt) {
+          throw new Error(
+            `batch of ${batch.length} still failing after ${attempt} attempts; replacing the consumer`,
+            { cause: error },
+          );
+        }
         this.logger.error(
           { err: error },
           `batch of ${batch.length} failed (attempt ${attempt}); retrying in ${delay} ms`,
@@ -274,11 +333,17 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
   private async closeConsumer(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
+    this.failure = () => undefined;
     this.metrics?.track(undefined);
     if (!consumer) return;
     try {
-      await new Promise<void>((resolve, reject) =>
-        consumer.close(true, (error) => (error ? reject(error) : resolve())),
+      // A consumer wrecked by a broker restart may never answer: do not wait for it forever.
+      await withTimeout(
+        new Promise<void>((resolve, reject) =>
+          consumer.close(true, (error) => (error ? reject(error) : resolve())),
+        ),
+        CLOSE_TIMEOUT_MS,
+        `close took more than ${CLOSE_TIMEOUT_MS} ms`,
       );
     } catch (error) {
       this.logger.warn(`closing the consumer: ${(error as Error).message}`);

@@ -23,6 +23,13 @@ export interface KafkaModuleOptions {
   retryInitialDelayMs?: number;
   /** ...up to this. */
   retryMaxDelayMs?: number;
+  /** One attempt at a batch (handler + commit) that takes longer counts as failed (30 s). */
+  batchAttemptTimeoutMs?: number;
+  /**
+   * A batch still failing after this long closes the consumer (leaving the group, so its
+   * partitions go to a member that can consume them) and a new one is made (30 s).
+   */
+  restartConsumerAfterMs?: number;
 }
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');

@@ -364,6 +364,11 @@ kafka_up() {
   if kafka_ping; then
     local mode=SASL; kafka_plaintext && mode="PLAINTEXT, no authentication"
     log "Kafka     up   $KAFKA_HOST:$KAFKA_PORT (already running, not started by this script: reusing it; $mode)"
+    # The jars all the same: the test suites start throwaway brokers of their own from them (a Kafka
+    # outage, the chaos suite), and a checkout that reuses another's broker has none yet.
+    if have mvn && (check_java) >/dev/null 2>&1; then
+      (fetch_kafka) || log "could not fetch the Kafka jars: suites that start a broker of their own will fail"
+    fi
     return 0
   fi
   is_local "$KAFKA_HOST" || die "Kafka at $KAFKA_BROKER does not answer (not local, so not starting it)"

@@ -54,8 +54,11 @@ describe('crash recovery (e2e, real stack)', () => {
       ORDER_KAFKA_START_FROM: 'latest',
       ORDER_RESERVATION_TIMEOUT_MS: '3000',
       ORDER_REPUBLISH_AFTER_MS: '2000',
-      // Each buyer of the stream orders again and again: no default per-user cap.
+      // Each buyer of the stream orders again and again, as fast as answers come: no default
+      // per-user cap and no order rate limit (neither is what this suite is about).
       ORDER_DEFAULT_MAX_PER_USER: '0',
+      RATE_LIMIT_ORDERS_PER_USER: 'off',
+      RATE_LIMIT_ORDERS_PER_ADDRESS: 'off',
       ORDER_RELAY_INTERVAL_MS: '500',
       LOG_LEVEL: 'info',
     };

@@ -38,8 +38,11 @@ describe('loss of Redis data (e2e, real stack)', () => {
       STOCK_RECONCILE_INTERVAL_MS: '2000',
       STOCK_REBUILD_GRACE_MS: '500',
       STOCK_REPAIR_QUIET_MS: '3000',
-      // Each buyer of the stream orders again and again: no default per-user cap.
+      // Each buyer of the stream orders again and again, as fast as answers come: no default
+      // per-user cap and no order rate limit (neither is what this suite is about).
       ORDER_DEFAULT_MAX_PER_USER: '0',
+      RATE_LIMIT_ORDERS_PER_USER: 'off',
+      RATE_LIMIT_ORDERS_PER_ADDRESS: 'off',
     });
     db = new OrdersDb();
   }, 90_000);

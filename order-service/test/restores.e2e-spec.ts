@@ -93,13 +93,22 @@ describe('restores (e2e, real stack)', () => {
   }
 
   beforeAll(async () => {
+    // order-service's own MySQL user has rights on order_service only: the suite's database is
+    // made, and opened to that user, by the server's administrator (root on a development box).
     const server = await mysql.createConnection({
       host: infra.DB_HOST,
       port: infra.DB_PORT,
-      user: infra.DB_USERNAME,
-      password: infra.DB_PASSWORD,
+      user: process.env.DB_ADMIN_USERNAME ?? 'root',
+      password: process.env.DB_ADMIN_PASSWORD ?? '',
     });
     await server.query(`CREATE DATABASE IF NOT EXISTS ${ORDERS_DB}`);
+    const [hosts] = await server.query<mysql.RowDataPacket[]>(
+      'SELECT host FROM mysql.user WHERE user = ?',
+      [infra.DB_USERNAME],
+    );
+    for (const { host } of hosts) {
+      await server.query(`GRANT ALL ON ${ORDERS_DB}.* TO ?@?`, [infra.DB_USERNAME, host]);
+    }
     await server.end();
     db = new DataSource(databaseOptions(config, { entities: [], migrations }));
     await db.initialize();

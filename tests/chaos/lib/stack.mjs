@@ -204,6 +204,18 @@ export function buildStack({ root, logDir, ports, redisPort, kafkaBroker }) {
     LOGIN_MAX_FAILURES_PER_IP: '1000000',
     JWT_EXPIRES_IN_SECONDS: '7200',
     USER_SERVICE_URL: `http://127.0.0.1:${userPort}`,
+    // The chaos databases are the suite's own, made by the account that made them (each service's
+    // own MySQL user has rights on its usual database only).
+    DB_USERNAME: dbConfig().user,
+    DB_PASSWORD: dbConfig().password,
+    // The load reorders with a few buyers, as fast as answers come: the abuse limits and the default
+    // per-user cap are not what this suite is about (its scarce product sets a cap of its own).
+    ORDER_DEFAULT_MAX_PER_USER: '0',
+    RATE_LIMIT_ORDERS_PER_USER: 'off',
+    RATE_LIMIT_ORDERS_PER_ADDRESS: 'off',
+    RATE_LIMIT_REGISTER_PER_ADDRESS: 'off',
+    RATE_LIMIT_LOGIN_PER_ADDRESS: 'off',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: 'off',
   };
   delete base.REDIS_PASSWORD;
   Object.assign(base, extraEnv(process.env.CHAOS_EXTRA_ENV));

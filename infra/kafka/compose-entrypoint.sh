@@ -44,14 +44,14 @@ log() { printf '[kafka-entrypoint] %s\n' "$*" >&2; }
 die() { printf '[kafka-entrypoint] ERROR: %s\n' "$*" >&2; exit 1; }
 
 password() { # user -> its password, from KAFKA_<USER>_PASSWORD (no default here: compose has them)
-  local var
-  var="KAFKA_$(tr 'a-z-' 'A-Z_' <<<"$1")_PASSWORD"
+  local var="${1^^}" # bash itself, not the image's busybox tr
+  var="KAFKA_${var//-/_}_PASSWORD"
   [[ -n "${!var:-}" ]] || die "$var is not set"
   printf '%s' "${!var}"
 }
 
-# JAAS option values are double-quoted strings: a password with a quote or backslash would break
-# them (and the --add-scram argument), so refuse those with a clear message.
+# JAAS option values are double-quoted strings and --add-scram takes [name=...,password=...]: a
+# password with " \ ] , or = would break one of them, so refuse it with a clear message.
 check_passwords() {
   local user value
   for user in "$@"; do

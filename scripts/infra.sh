@@ -10,7 +10,7 @@
 #     databases and users: infra.sh's own login, not the services')
 #   REDIS_HOST=127.0.0.1 REDIS_PORT=6379 [REDIS_PASSWORD]
 #   KAFKA_BROKER=127.0.0.1:9092 (first entry used if a list is given)  KAFKA_CONTROLLER_PORT=9093
-#   Kafka SCRAM-SHA-512 passwords (defaults: the public development ones, see infra/kafka/README.md):
+#   Kafka SCRAM-SHA-512 passwords (defaults: the public development ones, see infra/README.md):
 #     KAFKA_ADMIN_PASSWORD KAFKA_ORDER_SERVICE_PASSWORD KAFKA_INVENTORY_SERVICE_PASSWORD
 #     KAFKA_USER_SERVICE_PASSWORD
 #   MySQL passwords of the services' own users (defaults: the public development ones):

@@ -4,7 +4,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { before, test } from 'node:test';
@@ -32,13 +41,58 @@ const SIGNING_JWK = {
 };
 const JWT_PRIVATE_KEYS = JSON.stringify({ keys: [SIGNING_JWK] });
 const INFRA = ['mariadb', 'redis', 'kafka'];
+/** One-shot containers: the services wait for them to finish successfully. */
+const ONE_SHOT = ['kafka-acls'];
 const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(
   readFileSync(join(ROOT, 'infra/kafka/pom.xml'), 'utf8'),
 )[1];
 const INIT_SQL = readFileSync(join(ROOT, 'infra/mysql/init.sql'), 'utf8');
+/** What the compose Kafka containers mount at /etc/flash-kafka, and run from it. */
+const KAFKA_DIR = join(ROOT, 'infra/kafka');
+const KAFKA_MOUNT = '/etc/flash-kafka';
+const KAFKA_ENTRYPOINT = ['bash', `${KAFKA_MOUNT}/compose-entrypoint.sh`];
+const KAFKA_DATA = '/var/lib/kafka/data';
+
+/** `key=value` lines of a .properties file (no continuation lines in ours). */
+function readProperties(path) {
+  const props = {};
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^\s*([^#!\s][^=]*?)\s*=\s*(.*)$/.exec(line);
+    if (match) props[match[1]] = match[2].trim();
+  }
+  return props;
+}
+
+/** The rules of infra/kafka/acls.conf: principal, operations, resource type, pattern, names. */
+function aclRules() {
+  return readFileSync(join(KAFKA_DIR, 'acls.conf'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([first]) => first && !first.startsWith('#'))
+    .map(([principal, ops, kind, pattern, names]) => ({
+      principal,
+      ops: ops.split(','),
+      kind,
+      pattern,
+      names: names.split(','),
+    }));
+}
+
+/** The env variable of a Kafka user's password, as scripts/infra.sh names it. */
+const passwordVariable = (user) => `KAFKA_${user.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
+
+/** Whether a resolved volume is mounted read-only, whichever syntax the client printed. */
+const readOnly = (service, target) =>
+  (service.volumes ?? []).some((v) =>
+    typeof v === 'object'
+      ? v.target === target && v.read_only === true
+      : v.endsWith(`:${target}:ro`),
+  );
 
 let client;
 const schemas = new Map();
+/** packages/common's Kafka credentials module (the users and the services' SASL choice). */
+let credentials;
 
 before(async () => {
   client = findComposeClient();
@@ -52,6 +106,9 @@ before(async () => {
     const [, schema] = Object.entries(module).find(([name]) => name.endsWith('EnvSchema'));
     schemas.set(service.name, schema);
   }
+  credentials = await import(
+    pathToFileURL(join(ROOT, 'packages/common/dist/kafka/kafka-credentials.js')).href
+  );
 });
 
 function dockerfileOf(service) {
@@ -174,7 +231,7 @@ function checkInfrastructure(file, services, { published }) {
   const dataDirs = {
     mariadb: '/var/lib/mysql',
     redis: '/data',
-    kafka: services.kafka.environment.KAFKA_LOG_DIRS,
+    kafka: KAFKA_DATA,
   };
   for (const [name, target] of Object.entries(dataDirs)) {
     const volume = volumesOf(services[name]).find((v) => v.target === target);
@@ -191,10 +248,7 @@ function checkInfrastructure(file, services, { published }) {
   );
   assert.equal(users?.source, join(ROOT, 'infra/mysql/users.sh'), `${file}: users.sh mounted`);
   assert.ok('users.sh' > 'init.sql', 'the entrypoint runs users.sh after init.sql');
-  const kafka = services.kafka.environment;
-  assert.match(kafka.KAFKA_PROCESS_ROLES, /broker/);
-  assert.match(kafka.KAFKA_PROCESS_ROLES, /controller/, `${file}: single-node KRaft`);
-  assert.ok(kafka.CLUSTER_ID, `${file}: CLUSTER_ID (storage is formatted with it)`);
+  checkKafka(file, services);
   for (const [name, port] of Object.entries(published)) {
     const ports = portsOf(services[name]);
     if (port === undefined) assert.deepEqual(ports, [], `${file}: ${name} is not published`);
@@ -208,16 +262,112 @@ function checkInfrastructure(file, services, { published }) {
   }
 }
 
+/**
+ * The Kafka broker of a compose file runs as scripts/infra.sh's does: infra/kafka's entrypoint
+ * configures it from the same server.properties (SASL/SCRAM, ACLs), formats the storage with the
+ * SCRAM users, and the kafka-acls one-shot grants the same acls.conf.
+ */
+function checkKafka(file, services) {
+  const { kafka } = services;
+  const acls = services['kafka-acls'];
+  const env = environmentOf(kafka);
+  assert.deepEqual(kafka.entrypoint, KAFKA_ENTRYPOINT, `${file}: kafka runs the entrypoint`);
+  assert.deepEqual(kafka.command, ['broker'], `${file}: kafka runs the broker`);
+  for (const name of ['compose-entrypoint.sh', 'server.properties', 'acls.conf']) {
+    for (const [service, spec] of [
+      ['kafka', kafka],
+      ['kafka-acls', acls],
+    ]) {
+      assert.equal(
+        mountedFile(spec, `${KAFKA_MOUNT}/${name}`),
+        join(KAFKA_DIR, name),
+        `${file}: ${service} mounts infra/kafka/${name}`,
+      );
+    }
+  }
+  assert.ok(readOnly(kafka, KAFKA_MOUNT) && readOnly(acls, KAFKA_MOUNT), `${file}: mounted :ro`);
+  assert.ok(env.CLUSTER_ID, `${file}: CLUSTER_ID (storage is formatted with it)`);
+  // The image's KAFKA_* -> property mapping is not used: such variables would be ignored.
+  const ignored = Object.keys(env).filter((n) =>
+    /^KAFKA_(LISTENERS|ADVERTISED_LISTENERS|PROCESS_ROLES|NODE_ID|LOG_DIRS|.*_PROTOCOL_MAP)$/.test(
+      n,
+    ),
+  );
+  assert.deepEqual(ignored, [], `${file}: kafka variables the entrypoint does not read`);
+
+  // The configuration the entrypoint starts from: infra.sh's, secured.
+  const props = readProperties(join(KAFKA_DIR, 'server.properties'));
+  assert.deepEqual(props['process.roles'].split(',').sort(), ['broker', 'controller']);
+  assert.deepEqual(
+    props['listener.security.protocol.map'].split(',').sort(),
+    ['BROKER:SASL_PLAINTEXT', 'CONTROLLER:SASL_PLAINTEXT'],
+    'server.properties: both listeners authenticate',
+  );
+  assert.equal(props['listener.name.broker.sasl.enabled.mechanisms'], 'SCRAM-SHA-512');
+  assert.equal(props['sasl.mechanism.inter.broker.protocol'], 'SCRAM-SHA-512');
+  assert.equal(props['listener.name.controller.sasl.enabled.mechanisms'], 'PLAIN');
+  assert.equal(props['sasl.mechanism.controller.protocol'], 'PLAIN');
+  assert.equal(
+    props['authorizer.class.name'],
+    'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  );
+  assert.equal(props['allow.everyone.if.no.acl.found'], 'false');
+  assert.equal(props['super.users'], 'User:admin');
+
+  // The SCRAM users: the ones infra.sh formats and packages/common knows, each with a password.
+  const script = readFileSync(join(KAFKA_DIR, 'compose-entrypoint.sh'), 'utf8');
+  const infra = readFileSync(join(ROOT, 'scripts/infra.sh'), 'utf8');
+  const users = /^USERS=\(([^)]*)\)/m.exec(script)?.[1].split(/\s+/);
+  assert.deepEqual(users, /^KAFKA_USERS=\(([^)]*)\)/m.exec(infra)?.[1].split(/\s+/));
+  assert.deepEqual(users, credentials.DEV_KAFKA_USERS, 'the users packages/common knows');
+  for (const user of users) {
+    assert.ok(env[passwordVariable(user)], `${file}: kafka has ${passwordVariable(user)}`);
+  }
+  for (const rule of aclRules()) {
+    assert.ok(users.includes(rule.principal), `acls.conf: ${rule.principal} is a SCRAM user`);
+  }
+
+  // Healthy once it takes admin's SCRAM login (a plain probe would be refused).
+  const health = kafka.healthcheck.test.join(' ');
+  assert.match(health, /kafka-broker-api-versions\.sh .*--command-config \S+/, `${file}: SASL`);
+
+  // The ACLs: the same image and entrypoint, as admin, once the broker is healthy.
+  assert.equal(acls.image, kafka.image, `${file}: kafka-acls uses the broker's image`);
+  assert.deepEqual(acls.entrypoint, KAFKA_ENTRYPOINT);
+  assert.deepEqual(acls.command, ['acls']);
+  assert.equal(acls.depends_on?.kafka?.condition, 'service_healthy', `${file}: after the broker`);
+  assert.equal(String(acls.restart ?? 'no'), 'no', `${file}: kafka-acls runs once`);
+  const aclEnv = environmentOf(acls);
+  assert.equal(aclEnv.KAFKA_ADMIN_PASSWORD, env.KAFKA_ADMIN_PASSWORD, `${file}: as admin`);
+  assert.deepEqual(
+    Object.keys(aclEnv).filter((n) => n.endsWith('_PASSWORD')),
+    ['KAFKA_ADMIN_PASSWORD'],
+    `${file}: kafka-acls holds admin's password only`,
+  );
+  // It reaches the broker where the broker advertises itself (or shares its network).
+  if (acls.network_mode === 'service:kafka') {
+    assert.match(env.KAFKA_ADVERTISED, /^127\.0\.0\.1:/);
+  }
+  assert.equal(aclEnv.KAFKA_BOOTSTRAP, env.KAFKA_ADVERTISED, `${file}: kafka-acls's bootstrap`);
+  assert.deepEqual(portsOf(acls), [], `${file}: kafka-acls publishes nothing`);
+}
+
 test('docker-compose.dev.yml: MariaDB LTS, Redis 7 and Kafka with healthchecks and named volumes', () => {
   const config = resolved('docker-compose.dev.yml', {});
-  assert.deepEqual(Object.keys(config.services).sort(), [...INFRA].sort());
+  assert.deepEqual(Object.keys(config.services).sort(), [...INFRA, ...ONE_SHOT].sort());
   checkInfrastructure('docker-compose.dev.yml', config.services, {
     published: { mariadb: 3306, redis: 6379, kafka: 9092 },
   });
-  const { environment } = config.services.kafka;
-  // The host's services use their defaults: 127.0.0.1:9092, their own MySQL user with its
-  // development password (users.sh's default).
-  assert.match(environment.KAFKA_ADVERTISED_LISTENERS, /PLAINTEXT:\/\/127\.0\.0\.1:9092/);
+  const kafka = environmentOf(config.services.kafka);
+  // The host's services use their defaults: 127.0.0.1:9092 with their development Kafka user,
+  // their own MySQL user with its development password (users.sh's default).
+  assert.equal(kafka.KAFKA_ADVERTISED, '127.0.0.1:9092');
+  assert.equal(config.services['kafka-acls'].network_mode, 'service:kafka');
+  for (const user of credentials.DEV_KAFKA_USERS) {
+    assert.equal(kafka[passwordVariable(user)], credentials.devKafkaPassword(user), user);
+  }
+  // Like infra.sh, a volume formatted otherwise is development data: formatted again.
+  assert.equal(kafka.RESET_STORAGE_ON_CHANGE, 'true');
   assert.equal(config.services.mariadb.environment.MARIADB_ALLOW_EMPTY_ROOT_PASSWORD, 'yes');
   for (const [name, schema] of schemas) {
     const defaults = schema.parse({});
@@ -227,6 +377,12 @@ test('docker-compose.dev.yml: MariaDB LTS, Redis 7 and Kafka with healthchecks a
     assert.equal(defaults.DB_USERNAME, database);
     assert.equal(defaults.DB_PASSWORD, `${database}-dev-password`);
     assert.equal(`${defaults.REDIS_HOST}:${defaults.REDIS_PORT}`, '127.0.0.1:6379');
+    // With no configuration, a host service logs in as its own user with the broker's password.
+    assert.deepEqual(credentials.kafkaSasl(defaults, name), {
+      mechanism: 'SCRAM-SHA-512',
+      username: name,
+      password: kafka[passwordVariable(name)],
+    });
   }
 });
 
@@ -236,11 +392,13 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
   const { services } = config;
   // Services of a profile (observability) are left aside here; a client lists them or not.
   const always = Object.keys(services).filter((name) => !services[name].profiles?.length);
-  assert.deepEqual(always.sort(), [...INFRA, ...SERVICES.map((s) => s.name)].sort());
+  assert.deepEqual(always.sort(), [...INFRA, ...ONE_SHOT, ...SERVICES.map((s) => s.name)].sort());
   checkInfrastructure(file, services, {
     published: { mariadb: undefined, redis: undefined, kafka: undefined },
   });
-  const listeners = services.kafka.environment.KAFKA_ADVERTISED_LISTENERS;
+  const kafka = environmentOf(services.kafka);
+  assert.equal(kafka.KAFKA_ADVERTISED, 'kafka:9092', `${file}: kafka advertised on the network`);
+  assert.ok(!('RESET_STORAGE_ON_CHANGE' in kafka), `${file}: the broker's data is never deleted`);
 
   for (const service of SERVICES) {
     const spec = services[service.name];
@@ -259,6 +417,13 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
         spec.depends_on?.[dependency]?.condition,
         'service_healthy',
         `${where}: waits for ${dependency} to be healthy`,
+      );
+    }
+    for (const dependency of ONE_SHOT) {
+      assert.equal(
+        spec.depends_on?.[dependency]?.condition,
+        'service_completed_successfully',
+        `${where}: waits for ${dependency} to finish`,
       );
     }
 
@@ -298,9 +463,18 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     const requirepass = services.redis.command[services.redis.command.indexOf('--requirepass') + 1];
     assert.ok(requirepass, `${file}: Redis requires a password`);
     assert.equal(cfg.REDIS_PASSWORD, requirepass, `${where}: REDIS_PASSWORD is Redis's`);
-    for (const broker of cfg.KAFKA_BROKER) {
-      assert.ok(listeners.includes(`://${broker}`), `${where}: ${broker} is advertised by kafka`);
-    }
+    assert.deepEqual(cfg.KAFKA_BROKER, [kafka.KAFKA_ADVERTISED], `${where}: the broker`);
+    // Its own SCRAM user, with the password the broker was formatted with (the default mechanism).
+    assert.ok(!('KAFKA_SASL_MECHANISM' in env), `${where}: SCRAM-SHA-512, not "none"`);
+    assert.deepEqual(
+      credentials.kafkaSasl(cfg, service.name),
+      {
+        mechanism: 'SCRAM-SHA-512',
+        username: service.name,
+        password: kafka[passwordVariable(service.name)],
+      },
+      `${where}: logs into Kafka as ${service.name}`,
+    );
     if (service.name === 'user-service') {
       assert.deepEqual(cfg.JWT_PRIVATE_KEYS, [SIGNING_JWK], `${where}: keys from the environment`);
     } else {
@@ -330,6 +504,8 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     MARIADB_ROOT_PASSWORD: 'another-password',
     USER_SERVICE_DB_PASSWORD: 'user-db-password',
     REDIS_PASSWORD: 'redis-password',
+    KAFKA_ORDER_SERVICE_PASSWORD: 'order-kafka-password',
+    KAFKA_ADMIN_PASSWORD: 'admin-kafka-password',
   }).services;
   const user = environmentOf(withAdmin['user-service']);
   assert.equal(user.ADMIN_USERNAME, 'admin');
@@ -342,6 +518,11 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
   assert.ok(withAdmin.redis.command.includes('redis-password'));
   assert.equal(withAdmin.redis.environment.REDISCLI_AUTH, 'redis-password');
   assert.ok(schemas.get('user-service').safeParse(user).success);
+  const order = environmentOf(withAdmin['order-service']);
+  assert.equal(order.KAFKA_SASL_PASSWORD, 'order-kafka-password');
+  assert.equal(withAdmin.kafka.environment.KAFKA_ORDER_SERVICE_PASSWORD, 'order-kafka-password');
+  assert.equal(withAdmin.kafka.environment.KAFKA_ADMIN_PASSWORD, 'admin-kafka-password');
+  assert.equal(withAdmin['kafka-acls'].environment.KAFKA_ADMIN_PASSWORD, 'admin-kafka-password');
   const plain = environmentOf(services['user-service']);
   assert.ok(!('ADMIN_USERNAME' in plain) && !('ADMIN_PASSWORD' in plain));
 });
@@ -508,5 +689,208 @@ test('the Grafana dashboard queries only metrics the services export, on the pro
       readFileSync(join(ROOT, file), 'utf8').includes(`name: '${name}'`),
       `${name} in ${file}`,
     );
+  }
+});
+
+// ------------------------------------------------------------------ Kafka entrypoint
+
+/**
+ * infra/kafka/compose-entrypoint.sh outside a container: the Kafka commands it calls are
+ * stand-ins that record their arguments (what it gives the real ones is checked; the broker
+ * itself is scripts/infra.sh's, tested with the services).
+ */
+function entrypointSandbox() {
+  const dir = mkdtempSync(join(tmpdir(), 'flash-kafka-entrypoint-'));
+  const bin = join(dir, 'bin');
+  const data = join(dir, 'data');
+  const config = join(dir, 'config');
+  for (const d of [bin, data, config]) mkdirSync(d);
+  const log = join(dir, 'calls.log');
+  const stub = (name, body = '') => {
+    const path = join(bin, name);
+    writeFileSync(
+      path,
+      `#!/usr/bin/env bash\nprintf '%s\\n' "${name} $*" >>"$STUB_LOG"\n${body}\n`,
+    );
+    chmodSync(path, 0o755);
+  };
+  stub('kafka-storage.sh', 'touch "$FLASH_KAFKA_DATA/meta.properties"');
+  stub('kafka-server-start.sh');
+  // The ACL tool also records the client config it was given.
+  stub(
+    'kafka-acls.sh',
+    'while (($#)); do [[ $1 == --command-config ]] && grep -h sasl "$2" >>"$STUB_LOG"; shift; done; exit "${STUB_ACLS_EXIT:-0}"',
+  );
+  const passwords = {
+    KAFKA_ADMIN_PASSWORD: 'admin-secret',
+    KAFKA_ORDER_SERVICE_PASSWORD: 'order-secret',
+    KAFKA_INVENTORY_SERVICE_PASSWORD: 'inventory-secret',
+    KAFKA_USER_SERVICE_PASSWORD: 'user-secret',
+  };
+  const run = (mode, env = {}) => {
+    const result = spawnSync('bash', [join(KAFKA_DIR, 'compose-entrypoint.sh'), mode], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        STUB_LOG: log,
+        FLASH_KAFKA_BIN: bin,
+        FLASH_KAFKA_CONF_DIR: KAFKA_DIR,
+        FLASH_KAFKA_DATA: data,
+        FLASH_KAFKA_CONFIG_DIR: config,
+        CLUSTER_ID: '1WECTlyjSoCAUADQ2fP4cg',
+        KAFKA_ADVERTISED: 'kafka:9092',
+        ...passwords,
+        ...env,
+      },
+    });
+    const calls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+    rmSync(log, { force: true });
+    return { status: result.status, output: `${result.stdout}${result.stderr}`, calls };
+  };
+  return {
+    dir,
+    data,
+    config,
+    run,
+    passwords,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+test('the Kafka entrypoint passes bash -n and shellcheck (when installed)', () => {
+  const script = join(KAFKA_DIR, 'compose-entrypoint.sh');
+  const syntax = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
+  assert.equal(syntax.status, 0, syntax.stderr);
+  const shellcheck = spawnSync('shellcheck', [script], { encoding: 'utf8' });
+  if (!shellcheck.error) assert.equal(shellcheck.status, 0, shellcheck.stdout);
+});
+
+test('the Kafka entrypoint formats the storage with the SCRAM users once, then starts the broker', () => {
+  const box = entrypointSandbox();
+  try {
+    const first = box.run('broker');
+    assert.equal(first.status, 0, first.output);
+    const props = join(box.config, 'flash-server.properties');
+    assert.deepEqual(first.calls, [
+      [
+        'kafka-storage.sh format -t 1WECTlyjSoCAUADQ2fP4cg -c',
+        props,
+        '--standalone',
+        '--add-scram SCRAM-SHA-512=[name=admin,password=admin-secret]',
+        '--add-scram SCRAM-SHA-512=[name=order-service,password=order-secret]',
+        '--add-scram SCRAM-SHA-512=[name=inventory-service,password=inventory-secret]',
+        '--add-scram SCRAM-SHA-512=[name=user-service,password=user-secret]',
+      ].join(' '),
+      `kafka-server-start.sh ${props}`,
+    ]);
+    // infra/kafka/server.properties with the container's addresses and the broker's own logins.
+    const written = readProperties(props);
+    const template = readProperties(join(KAFKA_DIR, 'server.properties'));
+    for (const [key, value] of Object.entries(template)) {
+      if (
+        !/^(log\.dirs|listeners|advertised\.listeners|controller\.quorum\.bootstrap\.servers)$/.test(
+          key,
+        )
+      ) {
+        assert.equal(written[key], value, `runtime config keeps ${key}`);
+      }
+    }
+    assert.equal(written['log.dirs'], box.data);
+    assert.equal(written.listeners, 'BROKER://0.0.0.0:9092,CONTROLLER://127.0.0.1:9093');
+    assert.equal(
+      written['advertised.listeners'],
+      'BROKER://kafka:9092,CONTROLLER://127.0.0.1:9093',
+    );
+    assert.equal(written['controller.quorum.bootstrap.servers'], '127.0.0.1:9093');
+    assert.match(
+      written['listener.name.broker.scram-sha-512.sasl.jaas.config'],
+      /ScramLoginModule required username="admin" password="admin-secret";$/,
+    );
+    assert.match(
+      written['listener.name.controller.plain.sasl.jaas.config'],
+      /PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret";$/,
+    );
+    // The healthcheck's client config: admin over SCRAM. Both files hold a password: mode 600.
+    const admin = readProperties(join(box.config, 'flash-admin.properties'));
+    assert.equal(admin['security.protocol'], 'SASL_PLAINTEXT');
+    assert.equal(admin['sasl.mechanism'], 'SCRAM-SHA-512');
+    assert.match(admin['sasl.jaas.config'], /username="admin" password="admin-secret";$/);
+    for (const file of ['flash-server.properties', 'flash-admin.properties']) {
+      assert.equal(statSync(join(box.config, file)).mode & 0o777, 0o600, file);
+    }
+    assert.ok(!readFileSync(join(box.data, '.flash-security'), 'utf8').includes('secret'));
+
+    // Restart: formatted already, started at once.
+    const again = box.run('broker');
+    assert.equal(again.status, 0, again.output);
+    assert.deepEqual(again.calls, [`kafka-server-start.sh ${props}`]);
+
+    // Another password: refused with what to do, the data left alone...
+    const changed = box.run('broker', { KAFKA_ORDER_SERVICE_PASSWORD: 'new-secret' });
+    assert.notEqual(changed.status, 0);
+    assert.match(changed.output, /formatted without these SCRAM users/);
+    assert.match(changed.output, /docker volume rm/);
+    assert.deepEqual(changed.calls, []);
+    // ...unless it was changed on the broker and recorded (adopt)...
+    const adopted = box.run('adopt', { KAFKA_ORDER_SERVICE_PASSWORD: 'new-secret' });
+    assert.equal(adopted.status, 0, adopted.output);
+    const started = box.run('broker', { KAFKA_ORDER_SERVICE_PASSWORD: 'new-secret' });
+    assert.deepEqual(started.calls, [`kafka-server-start.sh ${props}`], started.output);
+    // ...or the storage may be deleted (docker-compose.dev.yml): formatted again.
+    writeFileSync(join(box.data, '__consumer_offsets-0'), '');
+    const reset = box.run('broker', { RESET_STORAGE_ON_CHANGE: 'true' });
+    assert.equal(reset.status, 0, reset.output);
+    assert.match(reset.calls[0], /^kafka-storage\.sh format .*password=order-secret\]/);
+    assert.ok(!existsSync(join(box.data, '__consumer_offsets-0')), 'old data deleted');
+
+    // A missing password or one the JAAS config cannot quote: a clear error, nothing started.
+    const missing = box.run('broker', { KAFKA_USER_SERVICE_PASSWORD: '' });
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.output, /KAFKA_USER_SERVICE_PASSWORD is not set/);
+    const quoted = box.run('broker', { KAFKA_ADMIN_PASSWORD: 'a"b' });
+    assert.notEqual(quoted.status, 0);
+    assert.match(quoted.output, /password of admin contains/);
+    assert.deepEqual([...missing.calls, ...quoted.calls], []);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('the Kafka entrypoint grants every rule of acls.conf as admin', () => {
+  const box = entrypointSandbox();
+  try {
+    // Only admin's password is needed.
+    const result = box.run('acls', {
+      KAFKA_BOOTSTRAP: 'kafka:9092',
+      KAFKA_ORDER_SERVICE_PASSWORD: '',
+      KAFKA_INVENTORY_SERVICE_PASSWORD: '',
+      KAFKA_USER_SERVICE_PASSWORD: '',
+    });
+    assert.equal(result.status, 0, result.output);
+    const calls = result.calls.filter((c) => c.startsWith('kafka-acls.sh'));
+    const logins = result.calls.filter((c) => c.startsWith('sasl.'));
+    const expected = aclRules().map((rule) =>
+      [
+        'kafka-acls.sh --bootstrap-server kafka:9092 --command-config <config> --add',
+        `--allow-principal User:${rule.principal} --resource-pattern-type ${rule.pattern}`,
+        ...rule.ops.map((op) => `--operation ${op}`),
+        ...rule.names.map((name) => `--${rule.kind} ${name}`),
+      ].join(' '),
+    );
+    assert.ok(expected.length >= 8, 'acls.conf has the services rules');
+    assert.deepEqual(
+      calls.map((c) => c.replace(/--command-config \S+/, '--command-config <config>')).sort(),
+      expected.sort(),
+    );
+    assert.equal(logins.length, 2 * expected.length, 'each call is given the admin client config');
+    assert.ok(logins.some((l) => /username="admin" password="admin-secret";$/.test(l)));
+    assert.ok(logins.includes('sasl.mechanism=SCRAM-SHA-512'));
+
+    // A refused grant fails the one-shot, so the services do not start.
+    const failed = box.run('acls', { STUB_ACLS_EXIT: '1' });
+    assert.notEqual(failed.status, 0);
+    assert.match(failed.output, /could not grant the Kafka ACLs/);
+  } finally {
+    box.cleanup();
   }
 });

@@ -22,7 +22,8 @@ export const DEV_KAFKA_BROKERS: readonly string[] = ['127.0.0.1:9092', 'localhos
 
 /**
  * The development broker's SCRAM users: the super user and one per service. Mirrored by
- * scripts/infra.sh (KAFKA_USERS) and docker-compose.dev.yml; the ACLs are infra/kafka/acls.conf.
+ * scripts/infra.sh (KAFKA_USERS) and infra/kafka/compose-entrypoint.sh (both compose files;
+ * tests/prod/compose.test.mjs checks all three agree); the ACLs are infra/kafka/acls.conf.
  */
 export const DEV_KAFKA_USERS = ['admin', 'order-service', 'inventory-service', 'user-service'];
 

@@ -4,10 +4,14 @@
 // black-box suites of tests/automated against the running system (they start it when it is down),
 // and the container checks of tests/prod.
 // Prints one summary line "N passed, N failed" and exits non-zero if anything failed.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { useSupportedNode } from './lib/node.mjs';
 import { ROOT, run, setUp, step } from './lib/setup.mjs';
+
+/** How long Jest may take to exit once its results are written. */
+const EXIT_GRACE_MS = 60_000;
 
 const WORKSPACES = [
   'packages/contracts',
@@ -39,11 +43,38 @@ async function main() {
       `${workspace.replace('/', '_')}.${suite.replace(':', '_')}.json`,
     );
     step(`${workspace}: npm run ${suite}`);
-    try {
-      await run('npm', ['run', suite, '--', '--json', `--outputFile=${output}`], {
-        cwd: join(ROOT, workspace),
-      });
-    } catch {
+    // A suite that leaves a handle open (a process it spawned, a connection) keeps Jest from
+    // exiting after its results are written: end it then, and count that as a failure, rather than
+    // let the whole run hang.
+    const child = spawn('npm', ['run', suite, '--', '--json', `--outputFile=${output}`], {
+      cwd: join(ROOT, workspace),
+      stdio: 'inherit',
+      detached: true,
+    });
+    let resultsSeenAt;
+    let killed = false;
+    const watch = setInterval(() => {
+      if (resultsSeenAt === undefined) {
+        if (existsSync(output)) resultsSeenAt = Date.now();
+      } else if (!killed && Date.now() - resultsSeenAt > EXIT_GRACE_MS) {
+        killed = true;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }, 1_000);
+    const code = await new Promise((resolve) => {
+      child.on('error', () => resolve(1));
+      child.on('exit', (exitCode) => resolve(exitCode ?? 1));
+    });
+    clearInterval(watch);
+    if (killed) {
+      failures.push(
+        `${workspace} ${suite}: Jest did not exit ${EXIT_GRACE_MS / 1000} s after writing its results (a handle left open)`,
+      );
+    } else if (code !== 0) {
       failures.push(`${workspace} ${suite}`);
     }
     if (existsSync(output)) {

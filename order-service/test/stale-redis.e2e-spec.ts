@@ -48,6 +48,9 @@ describe('Redis restored from an older snapshot (e2e, real stack)', () => {
     STOCK_REBUILD_GRACE_MS: '500',
     STOCK_REPAIR_QUIET_MS: '3000',
     STOCK_STALE_CHECK_INTERVAL_MS: '300',
+    // Buyers retry as fast as answers come; the per-user cap under test is the product's own.
+    RATE_LIMIT_ORDERS_PER_USER: 'off',
+    RATE_LIMIT_ORDERS_PER_ADDRESS: 'off',
   });
 
   beforeAll(async () => {
@@ -185,7 +188,8 @@ describe('Redis restored from an older snapshot (e2e, real stack)', () => {
     for (const a of unavailable) expect(Number(a.retryAfter)).toBeGreaterThan(0);
     // Never more than the stock: the restored counter's extra 200 units were never sold.
     expect(after.filter((a) => a.status === 201)).toHaveLength(STOCK - acceptedBefore);
-    expect(after.filter((a) => a.code === 'PURCHASE_LIMIT_EXCEEDED').length).toBeGreaterThan(0);
+    // (Whether a capped buyer is told PURCHASE_LIMIT_EXCEEDED or OUT_OF_STOCK depends on who gets
+    // the last units first; what holds either way is checked below in MySQL: nobody over the cap.)
 
     await eventually(
       async () => ((await db.unsettled(productId)) === 0 ? true : undefined),

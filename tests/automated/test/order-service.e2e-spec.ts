@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { MAX_ORDER_QUANTITY, SERVICES } from './support/env.js';
 import {
   createProduct,
@@ -34,9 +34,17 @@ describe('order-service', () => {
   const created: string[] = [];
 
   beforeAll(async () => {
-    [alice, bob] = await Promise.all([createUser(), createUser()]);
-    product = await createProduct({ stock: 1_000, priceCents: 1_999 });
+    // A cap of its own: this product is not about caps, and alice and bob order it test after test
+    // (order-service's default cap, ORDER_DEFAULT_MAX_PER_USER, is 10 units).
+    product = await createProduct({ stock: 1_000, priceCents: 1_999, maxPerUser: 1_000 });
     created.push(product);
+  });
+
+  // A fresh alice and bob for every test: each starts with a full order rate-limit bucket
+  // (RATE_LIMIT_ORDERS_PER_USER, 10 at once then 2 a second, shared with the cancel route), as
+  // different people would, rather than one buyer sending the whole suite's orders.
+  beforeEach(async () => {
+    [alice, bob] = await Promise.all([createUser(), createUser()]);
   });
 
   afterAll(async () => {

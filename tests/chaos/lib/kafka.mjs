@@ -63,7 +63,7 @@ export class ChaosKafka {
       .split('\n')
       .filter(
         (l) =>
-          !/^\s*(log\.dirs|listeners|advertised\.listeners|controller\.quorum\.bootstrap\.servers)\s*=/.test(
+          !/^\s*(log\.dirs|listeners|advertised\.listeners|controller\.quorum\.bootstrap\.servers|listener\.|inter\.broker\.listener\.name|sasl\.|authorizer\.|allow\.everyone|super\.users)/.test(
             l,
           ),
       );
@@ -73,6 +73,10 @@ export class ChaosKafka {
       `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
       `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
       `controller.quorum.bootstrap.servers=127.0.0.1:${this.controllerPort}`,
+      // PLAINTEXT and no authorizer: the template's SASL/ACL lines (the development broker's) are
+      // left out above; this broker is the suite's own, on 127.0.0.1, and the faults are the point.
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
       // A restarted broker must not wait long for the previous incarnation's session.
       'log.retention.check.interval.ms=300000',
     );

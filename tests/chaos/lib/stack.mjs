@@ -8,11 +8,15 @@ import { startGroup, waitFor } from './processes.mjs';
 
 export const ADMIN = { username: 'chaos-admin', password: 'chaos-admin-password-1' };
 
-/** Each service's database: the chaos stack's own, dropped and created again for every run. */
+/**
+ * Each service's database: the chaos stack's own, dropped and created again for every run.
+ * CHAOS_DB_PREFIX (default `chaos`) lets two runs share one MariaDB without meeting.
+ */
+const DB_PREFIX = process.env.CHAOS_DB_PREFIX ?? 'chaos';
 export const DATABASES = {
-  user: 'chaos_user_service',
-  order: 'chaos_order_service',
-  inventory: 'chaos_inventory_service',
+  user: `${DB_PREFIX}_user_service`,
+  order: `${DB_PREFIX}_order_service`,
+  inventory: `${DB_PREFIX}_inventory_service`,
 };
 
 export function dbConfig() {

@@ -43,11 +43,11 @@ describe('inventory-service order stock over Kafka (integration)', () => {
   let restoreAnswers: TopicRecorder;
   const touched = new Set<string>();
 
-  async function createProduct(stock: number): Promise<string> {
+  async function createProduct(stock: number, maxPerUser: number | null = null): Promise<string> {
     const productId = uniqueProductId('kafka');
     touched.add(productId);
     await app.get(ProductsService).create(
-      { productId, name: 'Kafka test', priceCents: 100, stock, maxPerUser: null },
+      { productId, name: 'Kafka test', priceCents: 100, stock, maxPerUser },
       {
         userId: '1',
       },
@@ -448,6 +448,148 @@ describe('inventory-service order stock over Kafka (integration)', () => {
       expect(outcomeOf.size).toBe(120);
       expect([...outcomeOf.values()].filter(Boolean)).toHaveLength(50);
       expect(await db.stockOf(productId)).toBe(0);
+    }, 60_000);
+  });
+
+  describe('per-user cap at the stock of record', () => {
+    /** What the consumer does with a failed batch (a deadlock, say): retry it. */
+    async function withRetry<T>(work: () => Promise<T>): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await work();
+        } catch (error) {
+          if (attempt >= 10) throw error;
+          await new Promise((r) => setTimeout(r, 20 * attempt));
+        }
+      }
+    }
+
+    const localService = () =>
+      new OrderStockService(
+        app.get(OrderStockRepository),
+        {
+          publish: () => Promise.resolve(),
+          publishRestoreAnswers: () => Promise.resolve(),
+        } as unknown as InventoryResponsePublisher,
+        new Clock(),
+      );
+
+    const buy = (productId: string, userId: string, quantity = 1, defaultMaxPerUser?: number) => ({
+      ...inventoryRequest(productId, quantity),
+      userId,
+      ...(defaultMaxPerUser === undefined ? {} : { defaultMaxPerUser }),
+    });
+
+    /** A user's units of a product that MySQL holds as deducted and not restored. */
+    async function heldInMysql(productId: string, userId: string): Promise<number> {
+      const rows = await db.query<{ units: string | number | null }[]>(
+        `SELECT SUM(quantity) AS units FROM processed_orders
+          WHERE product_id = ? AND user_id = ? AND outcome = 'DEDUCTED'
+            AND (restored_quantity IS NULL OR restored_quantity = 0)`,
+        [productId, userId],
+      );
+      return Number(rows[0]?.units ?? 0);
+    }
+
+    async function countedInMysql(productId: string, userId: string): Promise<number> {
+      const rows = await db.query<{ units: number }[]>(
+        'SELECT units FROM user_product_units WHERE product_id = ? AND user_id = ?',
+        [productId, userId],
+      );
+      return Number(rows[0]?.units ?? 0);
+    }
+
+    it("never lets one buyer's racing deductions take more than the cap, and restores give room back", async () => {
+      const cap = 5;
+      const productId = await createProduct(1_000, cap);
+      const service = localService();
+      const [alice, bob] = ['9100001', '9100002'];
+      // 60 one-unit orders each, in 16 batches raced in parallel (several transactions at once,
+      // several of one buyer's orders in one batch).
+      const requests = Array.from({ length: 120 }, (_, i) => buy(productId, i % 2 ? bob : alice));
+      const batches = Array.from({ length: 16 }, (_, b) =>
+        requests.filter((_r, i) => i % 16 === b),
+      );
+      let highest = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          highest = Math.max(highest, await heldInMysql(productId, alice));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const results = await Promise.all(
+        batches.map((batch) =>
+          withRetry(() =>
+            service.applyRequests(batch.map((value) => ({ value, requestId: undefined }))),
+          ),
+        ),
+      );
+      sampling = false;
+      await sampler;
+
+      const answers = results.flat();
+      expect(answers).toHaveLength(120);
+      for (const userId of [alice, bob]) {
+        const mine = answers.filter((a) =>
+          requests.some((r) => r.orderId === a.orderId && r.userId === userId),
+        );
+        expect(mine.filter((a) => a.success)).toHaveLength(cap);
+        expect(new Set(mine.filter((a) => !a.success).map((a) => a.reason))).toEqual(
+          new Set([InventoryFailureReason.PurchaseLimitExceeded]),
+        );
+        expect(await heldInMysql(productId, userId)).toBe(cap);
+        expect(await countedInMysql(productId, userId)).toBe(cap);
+      }
+      expect(highest).toBeLessThanOrEqual(cap);
+      expect(await db.stockOf(productId)).toBe(1_000 - 2 * cap);
+
+      // Two of alice's orders are cancelled: their units go back to her count, and exactly two
+      // of her next orders (raced again, with restores of the same orders repeated) fit.
+      const aliceDeducted = answers
+        .filter((a) => a.success && requests.find((r) => r.orderId === a.orderId)?.userId === alice)
+        .map((a) => a.orderId);
+      const restores = aliceDeducted.slice(0, 2).map((id) => inventoryRestore(productId, 1, id));
+      const again = Array.from({ length: 10 }, () => buy(productId, alice));
+      const second = await Promise.all([
+        ...restores.map((r) =>
+          withRetry(() => service.applyRestores([{ value: r, requestId: undefined }])),
+        ),
+        withRetry(() =>
+          service.applyRestores(restores.map((value) => ({ value, requestId: undefined }))),
+        ),
+      ]);
+      expect(second.flatMap((s) => s.restored).sort()).toEqual(aliceDeducted.slice(0, 2).sort());
+      expect(await countedInMysql(productId, alice)).toBe(cap - 2);
+      const more = await Promise.all(
+        again.map((value) =>
+          withRetry(() => service.applyRequests([{ value, requestId: undefined }])),
+        ),
+      );
+      expect(more.flat().filter((a) => a.success)).toHaveLength(2);
+      expect(await heldInMysql(productId, alice)).toBe(cap);
+      expect(await countedInMysql(productId, alice)).toBe(cap);
+      expect(await db.stockOf(productId)).toBe(1_000 - 2 * cap);
+    }, 60_000);
+
+    it("holds the request's default cap over Kafka for a product without its own, and answers the new reason", async () => {
+      const productId = await createProduct(100);
+      const userId = '9100003';
+      const first = [buy(productId, userId, 2, 3), buy(productId, userId, 2, 3)];
+      await publishRequests(first);
+      const answers = await answersFor(first.map((r) => r.orderId));
+      const outcomes = first.map((r) => answers.get(r.orderId)?.[0]);
+      expect(outcomes.map((o) => o?.success).sort()).toEqual([false, true]);
+      expect(outcomes.find((o) => !o?.success)?.reason).toBe(
+        InventoryFailureReason.PurchaseLimitExceeded,
+      );
+      // A request without the field (an older order-service) is not held to any cap here.
+      const older = buy(productId, userId, 5);
+      await publishRequests([older]);
+      expect((await answersFor([older.orderId])).get(older.orderId)?.[0]).toMatchObject({
+        success: true,
+      });
+      expect(await db.stockOf(productId)).toBe(93);
     }, 60_000);
   });
 

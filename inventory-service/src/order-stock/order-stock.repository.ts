@@ -14,6 +14,8 @@ interface ProcessedOrderRow {
   processed_at: Date;
   restored_at: Date | null;
   restored_quantity: number | null;
+  user_id: string | null;
+  user_counted: number | boolean;
 }
 
 /** The writes of one batch of order messages, all inside one transaction. */
@@ -30,6 +32,25 @@ export interface OrderStockTransaction {
   deductIfAvailable(productId: string, quantity: number): Promise<boolean>;
   /** The product's stock with its row locked until the end of the transaction; null if missing. */
   lockStock(productId: string): Promise<number | null>;
+  /**
+   * The product's own per-user cap (null: none), or null for the whole when the product does not
+   * exist. A plain read: the cap is an admin setting, not a counter.
+   */
+  readCap(productId: string): Promise<{ maxPerUser: number | null } | null>;
+  /**
+   * Each user's deducted-and-not-restored units of the product, with their `user_product_units`
+   * rows created if missing and locked until the end of the transaction: one user's concurrent
+   * deductions queue here, so the cap is checked against a count no one else can move meanwhile.
+   * Rows are locked in key order (as every caller does), so two batches cannot deadlock on them.
+   */
+  lockUserUnits(productId: string, userIds: string[]): Promise<Map<string, number>>;
+  /**
+   * `UPDATE user_product_units SET units = units + q WHERE ... AND units + q <= cap`: true when it
+   * added (the row must exist: see {@link lockUserUnits}).
+   */
+  addUserUnits(productId: string, userId: string, units: number, cap: number): Promise<boolean>;
+  /** Gives a restored deduction's units back to the user's count (never below 0). */
+  removeUserUnits(productId: string, userId: string, units: number): Promise<void>;
   /** Adds units back; false when the product no longer exists. */
   addStock(productId: string, quantity: number): Promise<boolean>;
   insertProcessed(orders: ProcessedOrder[]): Promise<void>;
@@ -56,7 +77,7 @@ class SqlOrderStockTransaction implements OrderStockTransaction {
     if (orderIds.length === 0) return new Map();
     const rows = (await this.sql.query(
       `SELECT order_id, product_id, quantity, outcome, reason, processed_at, restored_at,
-              restored_quantity
+              restored_quantity, user_id, user_counted
          FROM processed_orders WHERE order_id IN (?)${lock ? ' FOR UPDATE' : ''}`,
       [orderIds],
     )) as ProcessedOrderRow[];
@@ -79,6 +100,54 @@ class SqlOrderStockTransaction implements OrderStockTransaction {
     return rows[0]?.stock ?? null;
   }
 
+  async readCap(productId: string): Promise<{ maxPerUser: number | null } | null> {
+    const rows = (await this.sql.query('SELECT max_per_user FROM products WHERE product_id = ?', [
+      productId,
+    ])) as { max_per_user: number | null }[];
+    const row = rows[0];
+    return row ? { maxPerUser: row.max_per_user === null ? null : Number(row.max_per_user) } : null;
+  }
+
+  async lockUserUnits(productId: string, userIds: string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const sorted = [...new Set(userIds)].sort();
+    // ON DUPLICATE KEY UPDATE takes an existing row's exclusive lock at once: INSERT IGNORE would
+    // take a shared one, and two batches upgrading their shared locks would deadlock.
+    await this.sql.query(
+      `INSERT INTO user_product_units (product_id, user_id, units) VALUES ?
+       ON DUPLICATE KEY UPDATE units = units`,
+      [sorted.map((userId) => [productId, userId, 0])],
+    );
+    const rows = (await this.sql.query(
+      `SELECT user_id, units FROM user_product_units
+        WHERE product_id = ? AND user_id IN (?) ORDER BY user_id FOR UPDATE`,
+      [productId, sorted],
+    )) as { user_id: string; units: number }[];
+    return new Map(rows.map((row) => [row.user_id, Number(row.units)]));
+  }
+
+  async addUserUnits(
+    productId: string,
+    userId: string,
+    units: number,
+    cap: number,
+  ): Promise<boolean> {
+    const result: unknown = await this.sql.query(
+      `UPDATE user_product_units SET units = units + ?
+        WHERE product_id = ? AND user_id = ? AND units + ? <= ?`,
+      [units, productId, userId, units, cap],
+    );
+    return affectedRows(result) === 1;
+  }
+
+  async removeUserUnits(productId: string, userId: string, units: number): Promise<void> {
+    await this.sql.query(
+      `UPDATE user_product_units SET units = IF(units >= ?, units - ?, 0)
+        WHERE product_id = ? AND user_id = ?`,
+      [units, units, productId, userId],
+    );
+  }
+
   async addStock(productId: string, quantity: number): Promise<boolean> {
     const result: unknown = await this.sql.query(
       'UPDATE products SET stock = stock + ? WHERE product_id = ?',
@@ -92,7 +161,7 @@ class SqlOrderStockTransaction implements OrderStockTransaction {
     await this.sql.query(
       `INSERT INTO processed_orders
          (order_id, product_id, quantity, outcome, reason, processed_at, restored_at,
-          restored_quantity)
+          restored_quantity, user_id, user_counted)
        VALUES ?`,
       [
         orders.map((o) => [
@@ -104,6 +173,8 @@ class SqlOrderStockTransaction implements OrderStockTransaction {
           o.processedAt,
           o.restoredAt,
           o.restoredQuantity,
+          o.userId,
+          o.userCounted,
         ]),
       ],
     );
@@ -133,5 +204,7 @@ function toProcessedOrder(row: ProcessedOrderRow): ProcessedOrder {
     processedAt: row.processed_at,
     restoredAt: row.restored_at,
     restoredQuantity: row.restored_quantity,
+    userId: row.user_id,
+    userCounted: Boolean(row.user_counted),
   };
 }

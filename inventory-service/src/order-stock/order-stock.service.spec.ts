@@ -16,19 +16,33 @@ import { OrderOutcome, type ProcessedOrder } from './processed-order.js';
 
 interface State {
   stock: Map<string, number>;
+  /** Products' own per-user caps (absent: none). */
+  caps: Map<string, number>;
+  /** `user_product_units`, keyed `productId|userId`. */
+  userUnits: Map<string, number>;
   processed: Map<string, ProcessedOrder>;
   movements: StockMovement[];
 }
 
 const clone = (state: State): State => ({
   stock: new Map(state.stock),
+  caps: new Map(state.caps),
+  userUnits: new Map(state.userUnits),
   processed: new Map([...state.processed].map(([id, order]) => [id, { ...order }])),
   movements: [...state.movements],
 });
 
 /** The repository in memory: a transaction works on a copy, kept only if the work resolves. */
 class FakeOrderStockRepository {
-  state: State = { stock: new Map(), processed: new Map(), movements: [] };
+  state: State = {
+    stock: new Map(),
+    caps: new Map(),
+    userUnits: new Map(),
+    processed: new Map(),
+    movements: [],
+  };
+  /** The user rows locked, in the order they were locked. */
+  readonly lockedUsers: string[] = [];
   readonly events: string[] = [];
   readonly calls = { deductIfAvailable: 0, lockStock: 0 };
   failNextCommit = false;
@@ -66,6 +80,33 @@ class FakeOrderStockRepository {
       lockStock: (productId) => {
         this.calls.lockStock++;
         return Promise.resolve(draft.stock.get(productId) ?? null);
+      },
+      readCap: (productId) =>
+        Promise.resolve(
+          draft.stock.has(productId) ? { maxPerUser: draft.caps.get(productId) ?? null } : null,
+        ),
+      lockUserUnits: (productId, userIds) => {
+        const held = new Map<string, number>();
+        for (const userId of [...new Set(userIds)].sort()) {
+          const key = `${productId}|${userId}`;
+          if (!draft.userUnits.has(key)) draft.userUnits.set(key, 0);
+          this.lockedUsers.push(key);
+          held.set(userId, draft.userUnits.get(key)!);
+        }
+        return Promise.resolve(held);
+      },
+      addUserUnits: (productId, userId, units, cap) => {
+        const key = `${productId}|${userId}`;
+        const held = draft.userUnits.get(key);
+        if (held === undefined || held + units > cap) return Promise.resolve(false);
+        draft.userUnits.set(key, held + units);
+        return Promise.resolve(true);
+      },
+      removeUserUnits: (productId, userId, units) => {
+        const key = `${productId}|${userId}`;
+        const held = draft.userUnits.get(key);
+        if (held !== undefined) draft.userUnits.set(key, Math.max(0, held - units));
+        return Promise.resolve();
       },
       addStock: (productId, quantity) => {
         const stock = draft.stock.get(productId);
@@ -146,12 +187,18 @@ function restoreAnswer(
   };
 }
 
-function request(productId: string, quantity: number, orderId = randomUUID()): InventoryRequest {
+function request(
+  productId: string,
+  quantity: number,
+  orderId = randomUUID(),
+  more: Partial<InventoryRequest> = {},
+): InventoryRequest {
   return {
+    ...more,
     schemaVersion: 1,
     messageId: randomUUID(),
     orderId,
-    userId: '7',
+    userId: more.userId ?? '7',
     productId,
     quantity,
     requestedAt: NOW.toISOString(),
@@ -354,6 +401,123 @@ describe(OrderStockService.name, () => {
         ['PLENTY', true, undefined],
         ['MISSING', false, InventoryFailureReason.ProductNotFound],
       ]);
+    });
+  });
+
+  describe('applyRequests with a per-user cap', () => {
+    const unitsOf = (productId: string, userId: string) =>
+      repository.state.userUnits.get(`${productId}|${userId}`);
+    const buy = (productId: string, quantity: number, userId: string, more = {}) =>
+      request(productId, quantity, randomUUID(), { userId, ...more });
+
+    it("refuses with PURCHASE_LIMIT_EXCEEDED what would take a buyer over the product's cap", async () => {
+      repository.state.stock.set('CAP', 100);
+      repository.state.caps.set('CAP', 3);
+      await service.applyRequests(asMessages([buy('CAP', 2, '1')]));
+      await service.applyRequests(asMessages([buy('CAP', 2, '1'), buy('CAP', 1, '1')]));
+      expect(answers().map((a) => a.reason)).toEqual([
+        undefined,
+        InventoryFailureReason.PurchaseLimitExceeded,
+        undefined,
+      ]);
+      expect(unitsOf('CAP', '1')).toBe(3);
+      expect(stockOf('CAP')).toBe(97);
+      expect(repository.state.movements).toHaveLength(2);
+    });
+
+    it('holds each buyer to the cap on their own within one batch', async () => {
+      repository.state.stock.set('CAP', 100);
+      repository.state.caps.set('CAP', 2);
+      const batch = [
+        buy('CAP', 1, '2'),
+        buy('CAP', 1, '1'),
+        buy('CAP', 1, '2'),
+        buy('CAP', 1, '2'),
+      ];
+      await service.applyRequests(asMessages(batch));
+      expect(answers().map((a) => a.success)).toEqual([true, true, true, false]);
+      expect([unitsOf('CAP', '1'), unitsOf('CAP', '2')]).toEqual([1, 2]);
+      expect(repository.lockedUsers).toEqual(['CAP|1', 'CAP|2']);
+    });
+
+    it("applies the request's default cap to a product without its own", async () => {
+      repository.state.stock.set('OPEN', 100);
+      const batch = [
+        buy('OPEN', 4, '1', { defaultMaxPerUser: 5 }),
+        buy('OPEN', 2, '1', { defaultMaxPerUser: 5 }),
+      ];
+      await service.applyRequests(asMessages(batch));
+      expect(answers().map((a) => a.success)).toEqual([true, false]);
+      expect(unitsOf('OPEN', '1')).toBe(4);
+    });
+
+    it("prefers the product's own cap to the request's default", async () => {
+      repository.state.stock.set('CAP', 100);
+      repository.state.caps.set('CAP', 6);
+      await service.applyRequests(asMessages([buy('CAP', 6, '1', { defaultMaxPerUser: 2 })]));
+      expect(answers()[0]).toMatchObject({ success: true });
+    });
+
+    it('counts nothing for an uncapped product, nor for an older request without a default cap', async () => {
+      repository.state.stock.set('OPEN', 100);
+      await service.applyRequests(
+        asMessages([buy('OPEN', 50, '1'), buy('OPEN', 20, '1', { defaultMaxPerUser: 0 })]),
+      );
+      expect(answers().every((a) => a.success)).toBe(true);
+      expect(repository.state.userUnits.size).toBe(0);
+      expect(repository.lockedUsers).toEqual([]);
+      const [first] = [...repository.state.processed.values()];
+      expect(first).toMatchObject({ userId: '1', userCounted: false });
+    });
+
+    it('counts only the units that were deducted when the stock runs short', async () => {
+      repository.state.stock.set('CAP', 3);
+      repository.state.caps.set('CAP', 5);
+      const batch = [buy('CAP', 2, '1'), buy('CAP', 2, '2'), buy('CAP', 1, '1')];
+      await service.applyRequests(asMessages(batch));
+      expect(answers().map((a) => a.reason)).toEqual([
+        undefined,
+        InventoryFailureReason.InsufficientStock,
+        undefined,
+      ]);
+      expect([unitsOf('CAP', '1'), unitsOf('CAP', '2')]).toEqual([3, 0]);
+    });
+
+    it('checks the cap before the stock: an over-cap request takes no units a later one can use', async () => {
+      repository.state.stock.set('CAP', 2);
+      repository.state.caps.set('CAP', 3);
+      repository.state.userUnits.set('CAP|1', 2);
+      const batch = [buy('CAP', 2, '1'), buy('CAP', 2, '2')];
+      await service.applyRequests(asMessages(batch));
+      expect(answers().map((a) => a.reason)).toEqual([
+        InventoryFailureReason.PurchaseLimitExceeded,
+        undefined,
+      ]);
+      expect(stockOf('CAP')).toBe(0);
+    });
+
+    it("gives a restored deduction's units back to its buyer's count, once", async () => {
+      repository.state.stock.set('CAP', 10);
+      repository.state.caps.set('CAP', 2);
+      const first = buy('CAP', 2, '1');
+      await service.applyRequests(asMessages([first]));
+      await service.applyRestores(asMessages([restore('CAP', 2, first.orderId)]));
+      await service.applyRestores(asMessages([restore('CAP', 2, first.orderId)]));
+      expect(unitsOf('CAP', '1')).toBe(0);
+
+      await service.applyRequests(asMessages([buy('CAP', 2, '1')]));
+      expect(answers().map((a) => a.success)).toEqual([true, true]);
+      expect(unitsOf('CAP', '1')).toBe(2);
+    });
+
+    it('leaves the counts alone when restoring an uncounted or refused order', async () => {
+      repository.state.stock.set('CAP', 10);
+      repository.state.caps.set('CAP', 2);
+      repository.state.userUnits.set('CAP|1', 2);
+      const refused = buy('CAP', 1, '1');
+      await service.applyRequests(asMessages([refused]));
+      await service.applyRestores(asMessages([restore('CAP', 1, refused.orderId)]));
+      expect(unitsOf('CAP', '1')).toBe(2);
     });
   });
 

@@ -70,9 +70,9 @@ export class OrderStockService {
       const movements: StockMovement[] = [];
       // One product at a time, in id order, so concurrent batches lock rows in the same order.
       for (const [productId, requests] of groupByProduct(fresh)) {
-        const accepted = await this.allocate(tx, productId, requests);
+        const allocation = await this.allocate(tx, productId, requests);
         for (const request of requests) {
-          const outcome = decide(request, accepted, now);
+          const outcome = decide(request, allocation, now);
           decided.push(outcome);
           if (outcome.outcome === OrderOutcome.Deducted) {
             movements.push({
@@ -155,6 +155,8 @@ export class OrderStockService {
             processedAt: now,
             restoredAt: now,
             restoredQuantity: 0,
+            userId: null,
+            userCounted: false,
           });
           continue;
         }
@@ -173,6 +175,11 @@ export class OrderStockService {
       const movements: StockMovement[] = [];
       for (const [productId, orders] of groupByProduct(toRestore)) {
         const total = orders.reduce((sum, o) => sum + o.quantity, 0);
+        // The buyers' counts first (as deductions lock them: users, then the product row), so a
+        // restore and a deduction of one product never wait on each other crosswise.
+        for (const [userId, units] of countedUnitsByUser(orders)) {
+          await tx.removeUserUnits(productId, userId, units);
+        }
         if (!(await tx.addStock(productId, total))) {
           // Deleted since: its stock left the ledger with it; there is nothing to give back to.
           nothingBack.push(...orders.map((o) => o.orderId));
@@ -225,24 +232,48 @@ export class OrderStockService {
    * Decides which of a product's requests get their units, as if each had run
    * `UPDATE ... SET stock = stock - q WHERE stock >= q` in turn (first come, first served; a
    * smaller later request may fit where a larger one did not), in one or three statements instead
-   * of one per request. Returns the accepted order ids, or null when the product does not exist.
+   * of one per request; and, for a capped product, as if each had also checked its buyer's
+   * deducted-and-not-restored units against the cap (see {@link capOf}). The buyers' rows are
+   * locked before the product's, so their counts cannot move meanwhile. Returns the accepted
+   * order ids and those refused for the cap, or null when the product does not exist.
    */
   private async allocate(
     tx: OrderStockTransaction,
     productId: string,
     requests: InventoryRequest[],
-  ): Promise<Set<string> | null> {
-    const all = new Set(requests.map((r) => r.orderId));
-    const total = requests.reduce((sum, r) => sum + r.quantity, 0);
-    // The usual case (Redis already filtered the orders): everything fits, one conditional update.
-    if (await tx.deductIfAvailable(productId, total)) return all;
+  ): Promise<Allocation | null> {
+    const product = await tx.readCap(productId);
+    if (product === null) return null;
+    const capped = requests.filter((r) => capOf(r, product.maxPerUser) !== null);
+    const held = await tx.lockUserUnits(
+      productId,
+      capped.map((r) => r.userId),
+    );
+    const limits = new UserLimits(held, product.maxPerUser);
+
+    // The usual case (Redis already filtered the orders): every request is within its buyer's cap
+    // and everything fits, one conditional update.
+    const withinCaps = limits.admitAll(requests);
+    if (withinCaps) {
+      const total = requests.reduce((sum, r) => sum + r.quantity, 0);
+      if (await tx.deductIfAvailable(productId, total)) {
+        const accepted = new Set(requests.map((r) => r.orderId));
+        const counted = await this.countUserUnits(tx, productId, requests, product.maxPerUser);
+        return { accepted, overCap: new Set(), counted };
+      }
+    }
 
     const stock = await tx.lockStock(productId);
     if (stock === null) return null;
     const accepted = new Set<string>();
+    const overCap = new Set<string>();
+    const fresh = new UserLimits(held, product.maxPerUser);
     let remaining = stock;
     for (const request of requests) {
-      if (request.quantity <= remaining) {
+      if (!fresh.fits(request)) {
+        overCap.add(request.orderId);
+      } else if (request.quantity <= remaining) {
+        fresh.take(request);
         accepted.add(request.orderId);
         remaining -= request.quantity;
       }
@@ -252,13 +283,102 @@ export class OrderStockService {
     if (deducted > 0 && !(await tx.deductIfAvailable(productId, deducted))) {
       throw new Error(`stock of ${productId} changed while its row was locked`);
     }
-    return accepted;
+    const counted = await this.countUserUnits(
+      tx,
+      productId,
+      requests.filter((r) => accepted.has(r.orderId)),
+      product.maxPerUser,
+    );
+    return { accepted, overCap, counted };
+  }
+
+  /**
+   * Raises the buyers' counts by their deducted units of a capped product (rows locked); returns
+   * the orders so counted.
+   */
+  private async countUserUnits(
+    tx: OrderStockTransaction,
+    productId: string,
+    deducted: InventoryRequest[],
+    productCap: number | null,
+  ): Promise<Set<string>> {
+    const counted = new Set<string>();
+    const perUser = new Map<string, { units: number; cap: number }>();
+    for (const request of deducted) {
+      const cap = capOf(request, productCap);
+      if (cap === null) continue;
+      counted.add(request.orderId);
+      const entry = perUser.get(request.userId) ?? { units: 0, cap };
+      perUser.set(request.userId, {
+        units: entry.units + request.quantity,
+        cap: Math.max(entry.cap, cap),
+      });
+    }
+    for (const [userId, { units, cap }] of perUser) {
+      // The row is locked and was checked, so this cannot miss; the condition guards the cap.
+      if (!(await tx.addUserUnits(productId, userId, units, cap))) {
+        throw new Error(`units of user ${userId} in ${productId} changed while locked`);
+      }
+    }
+    return counted;
+  }
+}
+
+/** Which of a product's requests were deducted and which were refused for the per-user cap. */
+interface Allocation {
+  accepted: Set<string>;
+  overCap: Set<string>;
+  /** Accepted orders whose units were counted against their buyer's cap. */
+  counted: Set<string>;
+}
+
+/**
+ * The per-user cap a request is held to: the product's own (`products.max_per_user`), or else
+ * the default cap order-service applied when it reserved the units (`defaultMaxPerUser`; 0 or
+ * absent: none). A request from an order-service that predates the field is held to the product's
+ * own cap only: there is no default to hold it to.
+ */
+export function capOf(request: InventoryRequest, productCap: number | null): number | null {
+  if (productCap !== null && productCap > 0) return productCap;
+  const fallback = request.defaultMaxPerUser ?? 0;
+  return fallback > 0 ? fallback : null;
+}
+
+/** The buyers' units of one product as a batch's requests take them, checked against caps. */
+export class UserLimits {
+  private readonly units: Map<string, number>;
+
+  constructor(
+    held: ReadonlyMap<string, number>,
+    private readonly productCap: number | null,
+  ) {
+    this.units = new Map(held);
+  }
+
+  /** Whether `request` keeps its buyer within the cap, given what this batch took so far. */
+  fits(request: InventoryRequest): boolean {
+    const cap = capOf(request, this.productCap);
+    return cap === null || (this.units.get(request.userId) ?? 0) + request.quantity <= cap;
+  }
+
+  take(request: InventoryRequest): void {
+    if (capOf(request, this.productCap) === null) return;
+    this.units.set(request.userId, (this.units.get(request.userId) ?? 0) + request.quantity);
+  }
+
+  /** Takes every request if each fits in turn; false (some taken) as soon as one does not. */
+  admitAll(requests: InventoryRequest[]): boolean {
+    for (const request of requests) {
+      if (!this.fits(request)) return false;
+      this.take(request);
+    }
+    return true;
   }
 }
 
 function decide(
   request: InventoryRequest,
-  accepted: Set<string> | null,
+  allocation: Allocation | null,
   processedAt: Date,
 ): ProcessedOrder {
   const base = {
@@ -268,16 +388,30 @@ function decide(
     processedAt,
     restoredAt: null,
     restoredQuantity: null,
+    userId: request.userId,
+    userCounted: false,
   };
-  if (accepted === null) {
+  if (allocation === null) {
     return {
       ...base,
       outcome: OrderOutcome.Refused,
       reason: InventoryFailureReason.ProductNotFound,
     };
   }
-  if (accepted.has(request.orderId)) {
-    return { ...base, outcome: OrderOutcome.Deducted, reason: null };
+  if (allocation.accepted.has(request.orderId)) {
+    return {
+      ...base,
+      outcome: OrderOutcome.Deducted,
+      reason: null,
+      userCounted: allocation.counted.has(request.orderId),
+    };
+  }
+  if (allocation.overCap.has(request.orderId)) {
+    return {
+      ...base,
+      outcome: OrderOutcome.Refused,
+      reason: InventoryFailureReason.PurchaseLimitExceeded,
+    };
   }
   return {
     ...base,
@@ -334,6 +468,16 @@ function toRestoreAnswer(order: ProcessedOrder): InventoryRestoreResponse {
     restoredQuantity: outcome === RestoreOutcome.Restored ? order.quantity : 0,
     processedAt: (order.restoredAt ?? order.processedAt).toISOString(),
   };
+}
+
+/** Per buyer, the units of these orders that were counted against a cap (to give back). */
+function countedUnitsByUser(orders: ProcessedOrder[]): [string, number][] {
+  const perUser = new Map<string, number>();
+  for (const order of orders) {
+    if (!order.userCounted || order.userId === null) continue;
+    perUser.set(order.userId, (perUser.get(order.userId) ?? 0) + order.quantity);
+  }
+  return [...perUser].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function uniqueOrderIds(messages: OrderMessage<{ orderId: string }>[]): string[] {

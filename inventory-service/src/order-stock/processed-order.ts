@@ -26,4 +26,11 @@ export interface ProcessedOrder {
   restoredAt: Date | null;
   /** Units the restore gave back: the order's quantity after a deduction, else 0. */
   restoredQuantity: number | null;
+  /** The buyer; null on rows recorded before the per-user backstop existed. */
+  userId: string | null;
+  /**
+   * Whether the deduction raised the buyer's `user_product_units` (a capped product's): a restore
+   * lowers them again only then.
+   */
+  userCounted: boolean;
 }

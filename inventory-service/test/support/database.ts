@@ -33,6 +33,11 @@ export class DatabaseProbe {
     );
   }
 
+  /** Any read query (for checks the helpers here do not cover). */
+  query<T>(sql: string, params: unknown[] = []): Promise<T> {
+    return this.dataSource.query<T>(sql, params);
+  }
+
   async processedOrder(orderId: string): Promise<Record<string, unknown> | null> {
     const rows = await this.dataSource.query<Record<string, unknown>[]>(
       'SELECT * FROM processed_orders WHERE order_id = ?',

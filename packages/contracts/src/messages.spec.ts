@@ -25,6 +25,12 @@ describe('inventoryRequestSchema', () => {
     expect(inventoryRequestSchema.safeParse(validRequest()).success).toBe(true);
   });
 
+  it('accepts a request with the default per-user cap, and one without it (older senders)', () => {
+    const withCap = { ...validRequest(), defaultMaxPerUser: 10 };
+    expect(inventoryRequestSchema.parse(withCap).defaultMaxPerUser).toBe(10);
+    expect(inventoryRequestSchema.parse(validRequest()).defaultMaxPerUser).toBeUndefined();
+  });
+
   it.each([
     ['an unknown schema version', { schemaVersion: 2 }],
     ['a zero quantity', { quantity: 0 }],
@@ -37,6 +43,8 @@ describe('inventoryRequestSchema', () => {
     ['a user id that is not decimal', { userId: 'abc' }],
     ['a timestamp that is not ISO 8601', { requestedAt: 'yesterday' }],
     ['an unknown field', { extra: true }],
+    ['a negative default cap', { defaultMaxPerUser: -1 }],
+    ['a fractional default cap', { defaultMaxPerUser: 2.5 }],
   ])('refuses %s', (_label, change) => {
     expect(inventoryRequestSchema.safeParse({ ...validRequest(), ...change }).success).toBe(false);
   });
@@ -60,6 +68,14 @@ describe('inventoryResponseSchema', () => {
         reason: InventoryFailureReason.InsufficientStock,
       }).success,
     ).toBe(true);
+  });
+
+  it('accepts every failure reason, the per-user cap included', () => {
+    for (const reason of Object.values(InventoryFailureReason)) {
+      expect(inventoryResponseSchema.safeParse({ ...base, success: false, reason }).success).toBe(
+        true,
+      );
+    }
   });
 
   it('refuses a failure without a reason and a success with one', () => {

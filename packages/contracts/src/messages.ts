@@ -13,6 +13,11 @@ const isoTimestamp = z.iso.datetime({ offset: true });
 export const InventoryFailureReason = {
   ProductNotFound: 'PRODUCT_NOT_FOUND',
   InsufficientStock: 'INSUFFICIENT_STOCK',
+  /**
+   * The deduction would take the buyer's units of the product (deducted and not restored) over
+   * its per-user cap: the stock of record's backstop for a cap Redis lost track of.
+   */
+  PurchaseLimitExceeded: 'PURCHASE_LIMIT_EXCEEDED',
 } as const;
 export type InventoryFailureReason =
   (typeof InventoryFailureReason)[keyof typeof InventoryFailureReason];
@@ -26,6 +31,13 @@ export const inventoryRequestSchema = z.strictObject({
   productId: productIdSchema,
   quantity: quantitySchema,
   requestedAt: isoTimestamp,
+  /**
+   * The per-user cap order-service applies to a product that sets none of its own
+   * (ORDER_DEFAULT_MAX_PER_USER; 0 = none). inventory-service enforces the product's own cap, or
+   * else this one, over the buyer's deducted units. Optional: a request from an order-service
+   * that predates it is still accepted, and then only a product's own cap is enforced.
+   */
+  defaultMaxPerUser: z.number().int().min(0).max(1_000_000).optional(),
 });
 export type InventoryRequest = z.infer<typeof inventoryRequestSchema>;
 
@@ -38,7 +50,11 @@ export const inventoryResponseSchema = z
     quantity: quantitySchema,
     success: z.boolean(),
     reason: z
-      .enum([InventoryFailureReason.ProductNotFound, InventoryFailureReason.InsufficientStock])
+      .enum([
+        InventoryFailureReason.ProductNotFound,
+        InventoryFailureReason.InsufficientStock,
+        InventoryFailureReason.PurchaseLimitExceeded,
+      ])
       .optional(),
     processedAt: isoTimestamp,
   })

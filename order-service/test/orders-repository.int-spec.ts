@@ -213,13 +213,36 @@ describe('orders repository (real MariaDB)', () => {
     ]);
     const mine = (await inFlight.findInFlight()).filter((o) => o.productId === product);
     expect(mine.map((o) => o.id).sort()).toEqual([a.id, c.id].sort());
-    expect(await inFlight.heldByUser(product)).toEqual(new Map([[String(nextUser), 5]]));
+    // a (PENDING) + b (CONFIRMED) + c (FAILED, its give-back still due: it takes its units off).
+    expect(await inFlight.heldByUser(product)).toEqual(new Map([[String(nextUser), 9]]));
     expect(await inFlight.existing([a.id, randomUUID()])).toEqual(new Set([a.id]));
     expect(await inFlight.changedRecently(product, 60_000)).toBe(true);
     expect(await inFlight.changedRecently(`T-repo-none-${randomUUID().slice(0, 8)}`, 60_000)).toBe(
       false,
     );
     expect(await inFlight.countPending()).toBeGreaterThanOrEqual(1);
+  });
+
+  it("counts a cancelled order's units for its buyer until its restore is answered", async () => {
+    const product = `T-repo-${randomUUID().slice(0, 8)}`;
+    const [kept, failed, cancelled, answered] = [1, 2, 4, 8].map((quantity) =>
+      newOrder({ productId: product, quantity }),
+    );
+    await orders.insertMany([kept, failed, cancelled, answered]);
+    await orders.changeLocked([kept.id], () => [{ id: kept.id, status: OrderStatus.Confirmed }]);
+    await orders.changeLocked([failed.id], () => [
+      { id: failed.id, status: OrderStatus.Failed, failureReason: 'X', stockReleaseDue: true },
+    ]);
+    for (const order of [cancelled, answered]) {
+      await orders.changeLocked([order.id], () => [
+        { id: order.id, status: OrderStatus.Cancelled, stockReleaseDue: true, restoreDue: true },
+      ]);
+    }
+    await orders.markRestoreSent([cancelled.id, answered.id], 60_000);
+    await orders.markRestoreDone([answered.id]);
+    // The failed order's give-back happened: its units are off the Redis total.
+    await orders.markStockReleased([failed.id, cancelled.id, answered.id]);
+    expect(await inFlight.heldByUser(product)).toEqual(new Map([[String(nextUser), 1 + 4]]));
   });
 
   it('counts as recently placed only the PENDING orders created within the window', async () => {

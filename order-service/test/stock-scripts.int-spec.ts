@@ -21,6 +21,7 @@ function storesOn(redis: Redis) {
   return {
     reserve: reservations.reserve.bind(reservations),
     release: reservations.release.bind(reservations),
+    releaseUserUnits: reservations.releaseUserUnits.bind(reservations),
     readAllReservations: reservations.readAllReservations.bind(reservations),
     snapshot: counters.snapshot.bind(counters),
     repairCounter: counters.repairCounter.bind(counters),
@@ -215,6 +216,44 @@ describe('stock Lua scripts (real Redis)', () => {
       expect(await redis.hexists(StockKeys.reservations(p), r.orderId)).toBe(0);
       // A failed or cancelled order keeps its key: a replay still answers with that order.
       expect(await redis.exists(StockKeys.idempotency(p, '9', 'k9'))).toBe(1);
+    });
+
+    it("leaves a cancelled order's units on the buyer's total; release-user-units takes them off", async () => {
+      const p = await product(10, { maxPerUser: 5 });
+      const r = request(p, { quantity: 3, userId: '9' });
+      await store.reserve(r);
+      const release = {
+        orderId: r.orderId,
+        userId: '9',
+        productId: p,
+        quantity: 3,
+        idempotencyKey: null,
+        dropIdempotencyKey: false,
+        keepUserUnits: true,
+      };
+      expect(await store.release([release])).toEqual(['released']);
+      expect(await redis.get(StockKeys.stock(p))).toBe('10');
+      expect(await redis.hget(StockKeys.bought(p), '9')).toBe('3');
+      // The cap still counts them: 3 + 3 > 5.
+      expect(await store.reserve(request(p, { quantity: 3, userId: '9' }))).toMatchObject({
+        kind: 'limit',
+        held: 3,
+      });
+
+      // inventory-service answered the restore.
+      await store.releaseUserUnits([{ userId: '9', productId: p, quantity: 3 }]);
+      expect(await redis.hexists(StockKeys.bought(p), '9')).toBe(0);
+      expect(await store.reserve(request(p, { quantity: 3, userId: '9' }))).toMatchObject({
+        kind: 'reserved',
+      });
+      expect(await redis.hget(StockKeys.bought(p), '9')).toBe('3');
+    });
+
+    it('release-user-units does nothing while the counter is not rebuilt', async () => {
+      const p = await product(10, { maxPerUser: 5, ready: false });
+      await redis.hset(StockKeys.bought(p), '9', '3');
+      await store.releaseUserUnits([{ userId: '9', productId: p, quantity: 3 }]);
+      expect(await redis.hget(StockKeys.bought(p), '9')).toBe('3');
     });
 
     it("forgets the idempotency key only when asked and only if it is still this order's", async () => {

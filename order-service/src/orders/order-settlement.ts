@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ReservationStore } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import type { Order } from './order.js';
+import { OrderStatus, type Order } from './order.js';
 import { InventoryRequests } from './order-pipeline.ports.js';
 import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrdersRepository } from './orders.repository.js';
 
-type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'>;
+type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'> &
+  Partial<Pick<Order, 'status'>>;
 
 /**
  * The side effects that follow a committed change of an order: giving its Redis units back,
@@ -30,7 +31,10 @@ export class OrderSettlement {
    * Gives units back to Redis, once per order, and marks it done. An order whose counter is
    * missing stays due (Redis lost its data: the rebuilt counter will count the units as unsold,
    * and the give-back then happens) unless the catalogue is loaded, which means the product was
-   * deleted: there is nothing to give back to.
+   * deleted: there is nothing to give back to. A CANCELLED order's units stay on its buyer's
+   * per-user total until inventory-service answers its restore ({@link userUnitsBack}): until
+   * then they still count against the cap at the stock of record, so a quick re-order must wait
+   * here rather than be accepted here and refused there.
    */
   async giveBack(orders: Settled[], options: { dropIdempotencyKey: boolean }): Promise<void> {
     if (orders.length === 0) return;
@@ -42,6 +46,7 @@ export class OrderSettlement {
         quantity: o.quantity,
         idempotencyKey: o.idempotencyKey,
         dropIdempotencyKey: options.dropIdempotencyKey,
+        keepUserUnits: o.status === OrderStatus.Cancelled,
       })),
     );
     const done: string[] = [];
@@ -78,6 +83,16 @@ export class OrderSettlement {
       orders.map((o) => o.id),
       this.settings.republishAfterMs,
     );
+  }
+
+  /**
+   * Takes cancelled orders' units off their buyers' per-user totals in Redis, once their restores
+   * are answered (call it only for the orders whose restore became done now). Not retried: if it
+   * fails, the totals stay too high (the buyer is refused early, never sold past the cap) until
+   * the next rebuild takes them from MySQL.
+   */
+  userUnitsBack(orders: Pick<Order, 'userId' | 'productId' | 'quantity'>[]): Promise<void> {
+    return this.stock.releaseUserUnits(orders);
   }
 
   /** Records restores inventory-service answered as done; returns the ids that changed now. */

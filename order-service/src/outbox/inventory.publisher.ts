@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { KafkaClient } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
 import { InventoryRequests, type InventoryRequestOrder } from '../orders/order-pipeline.ports.js';
+import { STOCK_SETTINGS, type StockSettings } from '../stock/stock-settings.js';
 
 /**
  * {@link InventoryRequests} over Kafka, keyed by product id (so one product's requests stay in
@@ -10,7 +11,10 @@ import { InventoryRequests, type InventoryRequestOrder } from '../orders/order-p
  */
 @Injectable()
 export class InventoryPublisher extends InventoryRequests {
-  constructor(private readonly kafka: KafkaClient) {
+  constructor(
+    private readonly kafka: KafkaClient,
+    @Inject(STOCK_SETTINGS) private readonly settings: Pick<StockSettings, 'defaultMaxPerUser'>,
+  ) {
     super();
   }
 
@@ -29,6 +33,9 @@ export class InventoryPublisher extends InventoryRequests {
           productId: o.productId,
           quantity: o.quantity,
           requestedAt,
+          // The cap Redis applies to a product without its own, so that inventory-service holds
+          // the buyer to the same cap at the stock of record (the backstop when Redis lost count).
+          defaultMaxPerUser: this.settings.defaultMaxPerUser,
         },
       })),
     );

@@ -428,7 +428,11 @@ describe(OrdersService.name, () => {
       expect(changes()).toEqual([
         { id: order.id, status: 'CANCELLED', stockReleaseDue: true, restoreDue: true },
       ]);
-      expect(settlement.giveBack).toHaveBeenCalledWith([order], { dropIdempotencyKey: false });
+      // As CANCELLED: its units stay on the buyer's per-user total until the restore is answered.
+      expect(settlement.giveBack).toHaveBeenCalledWith(
+        [{ ...order, status: OrderStatus.Cancelled }],
+        { dropIdempotencyKey: false },
+      );
       // Whether the deduction happened or not, and whatever becomes of its answer.
       expect(settlement.sendRestores).toHaveBeenCalledWith([order]);
     });

@@ -206,7 +206,9 @@ export class OrdersService {
       throw OrdersErrors.orderNotCancellable(before.status);
     }
     await this.settlement.bestEffort(`giving back cancelled order ${orderId}`, () =>
-      this.settlement.giveBack([before], { dropIdempotencyKey: false }),
+      this.settlement.giveBack([{ ...before, status: OrderStatus.Cancelled }], {
+        dropIdempotencyKey: false,
+      }),
     );
     await this.settlement.bestEffort(`restoring cancelled order ${orderId}`, () =>
       this.settlement.sendRestores([before]),

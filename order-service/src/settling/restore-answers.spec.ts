@@ -44,7 +44,10 @@ function build(stored: Order[]) {
     findByIds: () => Promise.resolve(stored),
   });
   const settlement = strictFake<OrderSettlement>('settlement', {
-    restoresAnswered: (answered: string[]) => Promise.resolve(answered),
+    restoresAnswered: (answered: string[]) =>
+      Promise.resolve(answered.filter((id) => stored.find((o) => o.id === id)?.restore !== 'DONE')),
+    userUnitsBack: () => Promise.resolve(),
+    bestEffort: (_what: string, effect: () => Promise<void>) => effect(),
   });
   return { restoreAnswers: new RestoreAnswers(orders, settlement), settlement };
 }
@@ -63,6 +66,15 @@ describe(RestoreAnswers.name, () => {
     ]);
     expect(settlement.restoresAnswered).toHaveBeenCalledWith([ids[0], ids[1], ids[2]]);
     expect(result).toEqual({ done: [ids[0], ids[1], ids[2]], mismatched: [] });
+  });
+
+  it("takes the units off the buyer's Redis total only for restores done now", async () => {
+    const now = order(ids[0]);
+    const before = order(ids[1], { restore: 'DONE' });
+    const { restoreAnswers, settlement } = build([now, before]);
+    await restoreAnswers.apply([answer(ids[0]), answer(ids[1]), answer(ids[0])]);
+    expect(settlement.userUnitsBack).toHaveBeenCalledTimes(1);
+    expect(settlement.userUnitsBack).toHaveBeenCalledWith([now]);
   });
 
   it('refuses an answer that differs from its order or names one that asked for no restore', async () => {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { InventoryRestoreResponse } from '@flash-sale/contracts';
 import { OrderSettlement } from '../orders/order-settlement.js';
+import { OrderStatus } from '../orders/order.js';
 import { OrdersRepository } from '../orders/orders.repository.js';
 import { mismatchOf, type MismatchedAnswer } from './inventory-answers.js';
 
@@ -47,6 +48,14 @@ export class RestoreAnswers {
       else matching.push(order.id);
     }
     const done = await this.settlement.restoresAnswered(matching);
+    // Only the answers that made the restore done now: once per order.
+    const cancelled = [...new Set(done)].flatMap((id) => {
+      const order = orders.get(id);
+      return order && order.status === OrderStatus.Cancelled ? [order] : [];
+    });
+    await this.settlement.bestEffort("taking cancelled orders off their buyers' totals", () =>
+      this.settlement.userUnitsBack(cancelled),
+    );
     for (const { reason } of mismatched) this.logger.warn(`refused a restore answer: ${reason}`);
     if (done.length > 0) this.logger.debug(`restores answered: ${done.length}`);
     return { done, mismatched };

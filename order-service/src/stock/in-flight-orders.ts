@@ -33,7 +33,12 @@ export abstract class InFlightOrders {
   /** Whether any order of the product changed within the last `withinMs`. */
   abstract changedRecently(productId: string, withinMs: number): Promise<boolean>;
 
-  /** Units each user holds of a product (PENDING or CONFIRMED), for per-user caps. */
+  /**
+   * Units each user holds of a product, for per-user caps, as the Redis totals count them:
+   * PENDING or CONFIRMED orders; FAILED ones whose Redis give-back is still due (it takes their
+   * units off the total when it runs); CANCELLED ones whose restore inventory-service has not
+   * answered yet (the answer takes them off, see release-user-units.lua).
+   */
   abstract heldByUser(productId: string): Promise<Map<string, number>>;
 
   /**
@@ -97,7 +102,11 @@ export class SqlInFlightOrders extends InFlightOrders {
   async heldByUser(productId: string): Promise<Map<string, number>> {
     const rows = await this.db.query<{ user_id: string | number; units: string | number }[]>(
       `SELECT user_id, SUM(quantity) AS units FROM orders
-       WHERE product_id = ? AND status IN ('PENDING', 'CONFIRMED') GROUP BY user_id`,
+       WHERE product_id = ?
+         AND (status IN ('PENDING', 'CONFIRMED')
+           OR (status = 'FAILED' AND stock_release = 'DUE')
+           OR (status = 'CANCELLED' AND restore IN ('DUE', 'SENT')))
+       GROUP BY user_id`,
       [productId],
     );
     return new Map(rows.map((r) => [String(r.user_id), Number(r.units)]));

@@ -41,6 +41,11 @@ export interface ReleaseRequest {
   idempotencyKey: string | null;
   /** Forget the idempotency key too (the order was never recorded, so a retry may reuse it). */
   dropIdempotencyKey: boolean;
+  /**
+   * Leave the units on the buyer's per-user total (a cancelled order: they come off when
+   * inventory-service answers its restore, see {@link ReservationStore.releaseUserUnits}).
+   */
+  keepUserUnits?: boolean;
 }
 
 /** `released` now, `already` released before, `no-counter` (retry after the rebuild). */
@@ -71,6 +76,7 @@ export class ReservationStore implements OnModuleInit {
   private readonly scripts = {
     reserve: new LuaScript('reserve-stock'),
     release: new LuaScript('release-stock'),
+    releaseUserUnits: new LuaScript('release-user-units'),
     markReady: new LuaScript('mark-ready'),
   };
 
@@ -168,11 +174,33 @@ export class ReservationStore implements OnModuleInit {
           r.quantity,
           RELEASE_GUARD_TTL_SECONDS,
           r.dropIdempotencyKey ? '1' : '0',
+          r.keepUserUnits ? '1' : '0',
         ],
       })),
     );
     return replies.map((reply) =>
       reply === 1 ? 'released' : reply === 0 ? 'already' : 'no-counter',
+    );
+  }
+
+  /**
+   * Takes cancelled orders' units off their buyers' per-user totals (see
+   * release-user-units.lua); the caller makes it once per order. One round trip for the lot.
+   */
+  async releaseUserUnits(
+    orders: { userId: string; productId: string; quantity: number }[],
+  ): Promise<void> {
+    if (orders.length === 0) return;
+    await this.scripts.releaseUserUnits.runEach(
+      this.redis,
+      orders.map((o) => ({
+        keys: [
+          StockKeys.bought(o.productId),
+          StockKeys.stock(o.productId),
+          StockKeys.ready(o.productId),
+        ],
+        args: [o.userId, o.quantity],
+      })),
     );
   }
 

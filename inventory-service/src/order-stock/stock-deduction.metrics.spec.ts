@@ -13,6 +13,7 @@ describe(StockDeductionMetrics.name, () => {
       { outcome: OrderOutcome.Deducted, reason: null },
       { outcome: OrderOutcome.Refused, reason: InventoryFailureReason.InsufficientStock },
       { outcome: OrderOutcome.Refused, reason: InventoryFailureReason.ProductNotFound },
+      { outcome: OrderOutcome.Refused, reason: InventoryFailureReason.PurchaseLimitExceeded },
       { outcome: OrderOutcome.Cancelled, reason: null },
     ]);
     const metric = (await service.registry.getMetricsAsJSON()).find(
@@ -21,6 +22,11 @@ describe(StockDeductionMetrics.name, () => {
     const byOutcome = Object.fromEntries(
       (metric?.values ?? []).map((v) => [String(v.labels.outcome), v.value]),
     );
-    expect(byOutcome).toEqual({ deducted: 2, insufficient_stock: 1, product_not_found: 1 });
+    expect(byOutcome).toEqual({
+      deducted: 2,
+      insufficient_stock: 1,
+      product_not_found: 1,
+      purchase_limit_exceeded: 1,
+    });
   });
 });

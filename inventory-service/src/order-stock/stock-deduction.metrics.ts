@@ -9,6 +9,7 @@ export const DeductionOutcome = {
   Deducted: 'deducted',
   InsufficientStock: 'insufficient_stock',
   ProductNotFound: 'product_not_found',
+  PurchaseLimitExceeded: 'purchase_limit_exceeded',
 } as const;
 export type DeductionOutcome = (typeof DeductionOutcome)[keyof typeof DeductionOutcome];
 
@@ -22,9 +23,14 @@ function outcomeOf(
     case OrderOutcome.Cancelled:
       return undefined;
     case OrderOutcome.Refused:
-      return order.reason === InventoryFailureReason.ProductNotFound
-        ? DeductionOutcome.ProductNotFound
-        : DeductionOutcome.InsufficientStock;
+      switch (order.reason) {
+        case InventoryFailureReason.ProductNotFound:
+          return DeductionOutcome.ProductNotFound;
+        case InventoryFailureReason.PurchaseLimitExceeded:
+          return DeductionOutcome.PurchaseLimitExceeded;
+        default:
+          return DeductionOutcome.InsufficientStock;
+      }
   }
 }
 

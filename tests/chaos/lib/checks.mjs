@@ -24,7 +24,19 @@ export async function readProduct(sources, orderDb, productId) {
     [productId],
   );
   const reasons = new Map(rows.map((r) => [r.id, r.failure_reason]));
-  return { facts, audit, reasons };
+  // What each buyer holds in the stores of record: units of PENDING or CONFIRMED orders, and
+  // inventory-service's per-user count (deducted, not restored) that backs the cap.
+  const held = await sources.orders(
+    `SELECT user_id AS userId, SUM(quantity) AS units FROM orders
+      WHERE product_id = ? AND status IN ('PENDING', 'CONFIRMED') GROUP BY user_id`,
+    [productId],
+  );
+  const counted = await sources.inventory(
+    'SELECT user_id AS userId, units FROM user_product_units WHERE product_id = ?',
+    [productId],
+  );
+  const byUser = (list) => list.map((r) => ({ userId: String(r.userId), units: Number(r.units) }));
+  return { facts, audit, reasons, heldByUser: byUser(held), countedByUser: byUser(counted) };
 }
 
 /**
@@ -119,6 +131,22 @@ export function safetyChecks({ products, read, recorder, settle }) {
     `${products.scarce.label}: per-user cap of ${products.scarce.maxPerUser} holds (units accepted per buyer)`,
     over.length === 0,
     show(over, ([user, units]) => `user #${user} accepted ${units}`),
+  );
+
+  // The same cap in the stores of record, where no Redis loss (FLUSHALL, the stale snapshot) can
+  // reach: order rows per buyer, and inventory-service's per-user count behind its backstop.
+  const { heldByUser = [], countedByUser = [] } = read[products.scarce.id];
+  const cap = products.scarce.maxPerUser;
+  const overInMysql = [
+    ...heldByUser.filter((h) => h.units > cap).map((h) => ({ ...h, where: 'orders' })),
+    ...countedByUser.filter((h) => h.units > cap).map((h) => ({ ...h, where: 'inventory' })),
+  ];
+  add(
+    `${products.scarce.label}: per-user cap of ${cap} holds in MySQL (orders and inventory's count)`,
+    overInMysql.length === 0,
+    overInMysql.length === 0
+      ? `${heldByUser.length} buyers, most held ${Math.max(0, ...heldByUser.map((h) => h.units))}`
+      : show(overInMysql, (h) => `user ${h.userId} holds ${h.units} (${h.where})`),
   );
 
   add(

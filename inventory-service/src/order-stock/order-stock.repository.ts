@@ -18,6 +18,13 @@ interface ProcessedOrderRow {
   user_counted: number | boolean;
 }
 
+/** Units to add to one user's count of a product, and the cap the sum may not exceed. */
+export interface UserUnitsAddition {
+  userId: string;
+  units: number;
+  cap: number;
+}
+
 /** The writes of one batch of order messages, all inside one transaction. */
 export interface OrderStockTransaction {
   /**
@@ -45,10 +52,11 @@ export interface OrderStockTransaction {
    */
   lockUserUnits(productId: string, userIds: string[]): Promise<Map<string, number>>;
   /**
-   * `UPDATE user_product_units SET units = units + q WHERE ... AND units + q <= cap`: true when it
-   * added (the row must exist: see {@link lockUserUnits}).
+   * Adds each user's units, in one conditional statement (`... SET units = units + q WHERE
+   * units + q <= cap`, q and cap per user); returns how many users' rows it changed (the rows must
+   * exist: see {@link lockUserUnits}).
    */
-  addUserUnits(productId: string, userId: string, units: number, cap: number): Promise<boolean>;
+  addUserUnits(productId: string, additions: UserUnitsAddition[]): Promise<number>;
   /** Gives a restored deduction's units back to the user's count (never below 0). */
   removeUserUnits(productId: string, userId: string, units: number): Promise<void>;
   /** Adds units back; false when the product no longer exists. */
@@ -126,18 +134,20 @@ class SqlOrderStockTransaction implements OrderStockTransaction {
     return new Map(rows.map((row) => [row.user_id, Number(row.units)]));
   }
 
-  async addUserUnits(
-    productId: string,
-    userId: string,
-    units: number,
-    cap: number,
-  ): Promise<boolean> {
+  async addUserUnits(productId: string, additions: UserUnitsAddition[]): Promise<number> {
+    if (additions.length === 0) return 0;
+    const cases = (pick: (a: UserUnitsAddition) => number) => ({
+      sql: `CASE user_id ${additions.map(() => 'WHEN ? THEN ?').join(' ')} END`,
+      params: additions.flatMap((a) => [a.userId, pick(a)]),
+    });
+    const units = cases((a) => a.units);
+    const caps = cases((a) => a.cap);
     const result: unknown = await this.sql.query(
-      `UPDATE user_product_units SET units = units + ?
-        WHERE product_id = ? AND user_id = ? AND units + ? <= ?`,
-      [units, productId, userId, units, cap],
+      `UPDATE user_product_units SET units = units + ${units.sql}
+        WHERE product_id = ? AND user_id IN (?) AND units + ${units.sql} <= ${caps.sql}`,
+      [...units.params, productId, additions.map((a) => a.userId), ...units.params, ...caps.params],
     );
-    return affectedRows(result) === 1;
+    return affectedRows(result);
   }
 
   async removeUserUnits(productId: string, userId: string, units: number): Promise<void> {

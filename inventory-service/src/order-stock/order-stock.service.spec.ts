@@ -95,12 +95,16 @@ class FakeOrderStockRepository {
         }
         return Promise.resolve(held);
       },
-      addUserUnits: (productId, userId, units, cap) => {
-        const key = `${productId}|${userId}`;
-        const held = draft.userUnits.get(key);
-        if (held === undefined || held + units > cap) return Promise.resolve(false);
-        draft.userUnits.set(key, held + units);
-        return Promise.resolve(true);
+      addUserUnits: (productId, additions) => {
+        let added = 0;
+        for (const { userId, units, cap } of additions) {
+          const key = `${productId}|${userId}`;
+          const held = draft.userUnits.get(key);
+          if (held === undefined || held + units > cap) continue;
+          draft.userUnits.set(key, held + units);
+          added += 1;
+        }
+        return Promise.resolve(added);
       },
       removeUserUnits: (productId, userId, units) => {
         const key = `${productId}|${userId}`;

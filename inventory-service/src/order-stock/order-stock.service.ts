@@ -314,11 +314,11 @@ export class OrderStockService {
         cap: Math.max(entry.cap, cap),
       });
     }
-    for (const [userId, { units, cap }] of perUser) {
-      // The row is locked and was checked, so this cannot miss; the condition guards the cap.
-      if (!(await tx.addUserUnits(productId, userId, units, cap))) {
-        throw new Error(`units of user ${userId} in ${productId} changed while locked`);
-      }
+    const additions = [...perUser].map(([userId, { units, cap }]) => ({ userId, units, cap }));
+    // The rows are locked and were checked, so this cannot miss; the condition guards the cap.
+    const added = await tx.addUserUnits(productId, additions);
+    if (added !== additions.length) {
+      throw new Error(`per-user units in ${productId} changed while their rows were locked`);
     }
     return counted;
   }

@@ -32,7 +32,8 @@ jest.setTimeout(180_000);
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const portBase = Number(process.env.E2E_PORT_BASE ?? 0);
-const port = (offset: number) => (portBase > 0 ? { PORT: String(portBase + offset) } : {});
+const port = (offset: number): Record<string, string> =>
+  portBase > 0 ? { PORT: String(portBase + offset) } : {};
 
 describe('repair during a sale (e2e, real stack)', () => {
   let redis: ThrowawayRedis;
@@ -55,6 +56,9 @@ describe('repair during a sale (e2e, real stack)', () => {
       ORDER_KAFKA_GROUP_ID: `order-service-reconcile-${randomUUID()}`,
       ORDER_KAFKA_START_FROM: 'latest',
       STOCK_RECONCILE_INTERVAL_MS: '0',
+      // Passes that meet a counter not marked ready (products of other suites sharing the
+      // inventory database) wait this long; short, so the repairs interleave densely.
+      STOCK_REBUILD_GRACE_MS: '100',
       ORDER_DEFAULT_MAX_PER_USER: '0',
       RATE_LIMIT_ORDERS_PER_USER: 'off',
       RATE_LIMIT_ORDERS_PER_ADDRESS: 'off',

@@ -145,9 +145,8 @@ export class InventoryCatalogue {
     const url = `${this.settings.inventoryServiceUrl}/api/inventory-sync/position`;
     const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
     if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-    return z
-      .object({ ledgerPosition: z.string().regex(/^[0-9]+$/) })
-      .parse(await response.json()).ledgerPosition;
+    return z.object({ ledgerPosition: z.string().regex(/^[0-9]+$/) }).parse(await response.json())
+      .ledgerPosition;
   }
 
   /**

@@ -314,9 +314,7 @@ describe(StockReconciler.name, () => {
       catalogue: { ...product, stock: 47 },
       snapshot: { counter: 47, reservations: [reservation('o1', 3)] },
       unsettled: [{ id: 'o1', productId: 'A', quantity: 3, kind: 'pending' }],
-      movements: [
-        { id: '11', orderId: 'o1', productId: 'A', kind: 'ORDER_DEDUCTION', delta: -3 },
-      ],
+      movements: [{ id: '11', orderId: 'o1', productId: 'A', kind: 'ORDER_DEDUCTION', delta: -3 }],
     });
     expect((await reconciler.pass('repair', 1))[0]).toMatchObject({
       inFlight: 0,

@@ -1,12 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsOptional,
-  IsString,
-  Matches,
-  ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
 
 /** Order ids as order-service writes them (UUIDs); anything else cannot be in the ledger. */
 const ORDER_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
@@ -28,7 +21,8 @@ export class ReconcileSnapshotDto {
     type: String,
     nullable: true,
     example: '1024',
-    description: 'Also list the order ledger rows above this ledger id (with their orders\' other rows)',
+    description:
+      "Also list the order ledger rows above this ledger id (with their orders' other rows)",
   })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)

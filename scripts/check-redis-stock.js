@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Compares every Redis stock counter with MySQL: expected counter = inventory-service's stock of
-// record minus the units of orders in flight (PENDING, give-back due, or reserved but not yet
-// recorded). Prints counter, MySQL stock, in-flight units and drift per product; exits 1 when a
+// record minus the units Redis took and MySQL has not (reserved and not deducted, give-backs
+// due; plus units given back whose restore is pending) minus admin changes still queued. Prints counter, MySQL stock, in-flight units and drift per product; exits 1 when a
 // counter drifts or is missing, 0 when all agree. Changes nothing (repair: init-redis-stock.js).
 //
 //   node scripts/check-redis-stock.js            (after `npm run build`; order-service's env)
 //   node scripts/check-redis-stock.js --json
 //
-// While orders are being taken, a small drift can be momentary (an answer on its way); the
-// service repairs a drift only once the product is quiet.
+// Deductions whose answers are on their way are not counted twice (see order-service's README,
+// "Keeping Redis honest"); the service's periodic pass repairs a drift seen twice while quiet.
 import { runReconciliation, formatResults } from '../order-service/dist/stock/stock-tools.js';
 
 const json = process.argv.includes('--json');

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Loads the Redis stock counters from MySQL: for every product of inventory-service's catalogue,
 // a missing counter is created (with the product's catalogue entry and per-user totals) and a
-// counter that differs is set, to MySQL stock minus the units of orders in flight. Counters are
-// set by compare-and-set, so orders taken meanwhile are never overwritten. Marks the counters as
-// loaded, which lets sales proceed after Redis lost its data. Safe to run at any time.
+// counter that differs is moved to MySQL stock minus the units Redis took and MySQL has not
+// (read with inventory-service's deductions in one consistent snapshot, so no deduction is
+// subtracted twice) minus admin changes still queued. A drifting counter is moved by a delta, so
+// orders taken meanwhile stay counted; fenced by the reconciler lock. Marks the counters as
+// loaded, which lets sales proceed after Redis lost its data. Safe to run at any time, during a
+// sale included. Exit 0 done, 1 something moved meanwhile (run again), 2 lock held or error.
 //
 //   node scripts/init-redis-stock.js             (after `npm run build`; order-service's env)
 import { runReconciliation, formatResults } from '../order-service/dist/stock/stock-tools.js';

@@ -24,7 +24,7 @@ function storesOn(redis: Redis) {
     releaseUserUnits: reservations.releaseUserUnits.bind(reservations),
     readAllReservations: reservations.readAllReservations.bind(reservations),
     snapshot: counters.snapshot.bind(counters),
-    repairCounter: counters.repairCounter.bind(counters),
+    adjustCounter: counters.adjustCounter.bind(counters),
     rebuildProduct: counters.rebuildProduct.bind(counters),
     onModuleInit: () => Promise.all([reservations.onModuleInit(), counters.onModuleInit()]),
   };
@@ -418,13 +418,33 @@ describe('stock Lua scripts (real Redis)', () => {
       expect(await redis.get(StockKeys.stock(p))).toBe('7');
     });
 
-    it('repairs a counter only if it still holds the observed value', async () => {
-      const p = await product(5, { ready: false });
-      expect(await store.repairCounter(p, 4, 9)).toBe(false);
-      expect(await redis.get(StockKeys.stock(p))).toBe('5');
-      expect(await store.repairCounter(p, 5, 9)).toBe(true);
-      expect(await redis.get(StockKeys.stock(p))).toBe('9');
-      expect(await redis.exists(StockKeys.ready(p))).toBe(1);
+    it('moves a ready counter by a delta, keeping what was reserved since the snapshot', async () => {
+      const p = await product(10);
+      const [before] = await store.snapshot([p]);
+      await store.reserve(request(p, { quantity: 2 }));
+      expect(await store.adjustCounter(p, before?.appliedChangeId ?? 0, 3, 1)).toEqual({
+        kind: 'adjusted',
+        counter: 11,
+      });
+      expect(await redis.get(StockKeys.stock(p))).toBe('11');
+    });
+
+    it('refuses the delta once an admin change was applied, or on a counter not ready', async () => {
+      const p = await product(10);
+      await redis.set(StockKeys.inventorySync(p), '41');
+      expect(await store.adjustCounter(p, 40, 5, 1)).toEqual({ kind: 'outdated' });
+      expect(await redis.get(StockKeys.stock(p))).toBe('10');
+      const notReady = await product(10, { ready: false });
+      expect(await store.adjustCounter(notReady, 0, 5, 1)).toEqual({ kind: 'outdated' });
+      expect(await redis.get(StockKeys.stock(notReady))).toBe('10');
+    });
+
+    it('refuses a writer whose fence token is below one that wrote the counter', async () => {
+      const p = await product(10);
+      expect(await store.adjustCounter(p, 0, 1, 7)).toMatchObject({ kind: 'adjusted' });
+      expect(await store.adjustCounter(p, 0, 1, 6)).toEqual({ kind: 'fenced' });
+      expect(await store.adjustCounter(p, 0, 1, 7)).toMatchObject({ kind: 'adjusted' });
+      expect(await redis.get(StockKeys.stock(p))).toBe('12');
     });
 
     it('snapshots counter, readiness, catalogue entry and reservations together', async () => {
@@ -439,6 +459,7 @@ describe('stock Lua scripts (real Redis)', () => {
         product: { priceCents: '1250' },
       });
       expect(snapshot?.reservations.map((x) => x.orderId)).toEqual([r.orderId]);
+      expect(snapshot?.sequence).toBe(Number(await redis.get(StockKeys.sequence(p))));
     });
   });
 });

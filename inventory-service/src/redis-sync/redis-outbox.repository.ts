@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Sql } from '../database/transaction.js';
 import {
   CounterOperation,
   type CatalogueEntry,
@@ -24,12 +25,17 @@ export class RedisOutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The oldest pending updates, in the order they were queued. */
-  async pending(limit: number): Promise<PendingRedisUpdate[]> {
-    const rows = await this.dataSource.query<OutboxRow[]>(
+  pending(limit: number): Promise<PendingRedisUpdate[]> {
+    return this.pendingIn({ query: (sql, params) => this.dataSource.query(sql, params) }, limit);
+  }
+
+  /** {@link pending} on a given connection (the reconciler's consistent snapshot). */
+  async pendingIn(sql: Sql, limit: number): Promise<PendingRedisUpdate[]> {
+    const rows = (await sql.query(
       `SELECT id, product_id, counter_op, counter_amount, catalogue_op, name, price_cents, max_per_user
          FROM redis_outbox ORDER BY id LIMIT ?`,
       [limit],
-    );
+    )) as OutboxRow[];
     return rows.map(toPendingUpdate);
   }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RedisCatalogueStore } from './redis-catalogue.store.js';
 import { RedisOutboxRepository } from './redis-outbox.repository.js';
+import { ReconcileSnapshotRepository } from './reconcile-snapshot.repository.js';
 import { RedisSyncController } from './redis-sync.controller.js';
 import {
   REDIS_SYNC_OPTIONS,
@@ -15,6 +16,7 @@ const options: RedisSyncOptions = { retryIntervalMs: 1_000, batchSize: 200 };
   controllers: [RedisSyncController],
   providers: [
     RedisOutboxRepository,
+    ReconcileSnapshotRepository,
     RedisCatalogueStore,
     RedisSyncService,
     { provide: REDIS_SYNC_OPTIONS, useValue: options },

@@ -9,8 +9,23 @@ export interface InFlightOrder {
   quantity: number;
 }
 
+/**
+ * An order the reconciler must look at: `pending` (PENDING), `release-due` (its Redis units are
+ * still to be given back), `restore-due` (cancelled and given back in Redis, its restore in MySQL
+ * not yet confirmed by inventory-service).
+ */
+export interface UnsettledOrder extends InFlightOrder {
+  kind: 'pending' | 'release-due' | 'restore-due';
+}
+
 /** What the reconciler reads from the orders table. */
 export abstract class InFlightOrders {
+  /** The orders whose Redis and MySQL units may differ (see {@link UnsettledOrder}). */
+  abstract findUnsettled(): Promise<UnsettledOrder[]>;
+
+  /** The reservation sequence each of `ids` recorded (null: none recorded; absent: no row). */
+  abstract sequencesOf(ids: string[]): Promise<Map<string, number | null>>;
+
   /**
    * Orders whose units are taken in Redis but not applied in MySQL: PENDING ones (whether or not
    * inventory already applied them: counting them errs on the low side) and those whose Redis
@@ -62,6 +77,41 @@ export class SqlInFlightOrders extends InFlightOrders {
        SELECT id, product_id, quantity FROM orders WHERE stock_release = 'DUE'`,
     );
     return rows.map((r) => ({ id: r.id, productId: r.product_id, quantity: Number(r.quantity) }));
+  }
+
+  async findUnsettled(): Promise<UnsettledOrder[]> {
+    // Each branch reads its own index (ix_orders_status_publish, ix_orders_stock_release,
+    // ix_orders_restore); a give-back due wins over PENDING (a cancelled PENDING order).
+    const rows = await this.db.query<
+      { id: string; product_id: string; quantity: number; kind: UnsettledOrder['kind'] }[]
+    >(
+      `SELECT id, product_id, quantity, 'release-due' AS kind FROM orders WHERE stock_release = 'DUE'
+       UNION ALL
+       SELECT id, product_id, quantity, 'pending' AS kind FROM orders
+        WHERE status = 'PENDING' AND (stock_release IS NULL OR stock_release <> 'DUE')
+       UNION ALL
+       SELECT id, product_id, quantity, 'restore-due' AS kind FROM orders
+        WHERE restore IN ('DUE', 'SENT') AND stock_release = 'DONE'`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      productId: r.product_id,
+      quantity: Number(r.quantity),
+      kind: r.kind,
+    }));
+  }
+
+  async sequencesOf(ids: string[]): Promise<Map<string, number | null>> {
+    const sequences = new Map<string, number | null>();
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const chunk = ids.slice(i, i + 1_000);
+      const rows = await this.db.query<{ id: string; stock_seq: string | number | null }[]>(
+        `SELECT id, stock_seq FROM orders WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const r of rows) sequences.set(r.id, r.stock_seq === null ? null : Number(r.stock_seq));
+    }
+    return sequences;
   }
 
   async existing(ids: string[]): Promise<Set<string>> {

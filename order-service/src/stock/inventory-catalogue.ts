@@ -56,7 +56,42 @@ export interface QueuedCounterChange {
   amount: number | null;
 }
 
+const movementSchema = z.object({
+  id: z.string().regex(/^[0-9]+$/),
+  orderId: z.string(),
+  productId: z.string(),
+  kind: z.enum(['ORDER_DEDUCTION', 'ORDER_RESTORATION']),
+  delta: z.number().int(),
+});
+
+const snapshotSchema = z.object({
+  ledgerPosition: z.string().regex(/^[0-9]+$/),
+  products: z.array(z.object({ productId: z.string(), stock: z.number().int() })),
+  queued: queuedSchema.shape.items,
+  movements: z.array(movementSchema),
+});
+
+/** A row of inventory-service's stock ledger for an order: a deduction (< 0) or restoration (> 0). */
+export type OrderMovement = z.infer<typeof movementSchema>;
+
+/**
+ * inventory-service's state as one consistent read (`POST /api/inventory-sync/snapshot`): the
+ * stock of every product, the admin changes still queued for Redis, and the ledger rows of the
+ * orders asked about and of every order with a row above the mark.
+ */
+export interface InventorySnapshot {
+  stock: Map<string, number>;
+  queued: QueuedCounterChange[];
+  /** Ledger rows by id (rows of several chunked reads merged). */
+  movements: Map<string, OrderMovement>;
+}
+
 const TIMEOUT_MS = 5_000;
+/**
+ * Order ids per snapshot request: ~40 bytes each keeps a request well under inventory-service's
+ * default BODY_LIMIT (16 KiB).
+ */
+export const SNAPSHOT_CHUNK = 250;
 
 /** What inventory-service answered to a stock change. */
 export type StockChangeResult = { kind: 'set'; stock: number } | { kind: 'no-product' };
@@ -103,6 +138,49 @@ export class InventoryCatalogue {
     return queuedSchema
       .parse(await response.json())
       .items.map((item) => ({ ...item, id: Number(item.id) }));
+  }
+
+  /** The highest stock ledger id now: the mark a later {@link fetchSnapshot} lists rows above. */
+  async fetchLedgerPosition(): Promise<string> {
+    const url = `${this.settings.inventoryServiceUrl}/api/inventory-sync/position`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+    return z.object({ ledgerPosition: z.string().regex(/^[0-9]+$/) }).parse(await response.json())
+      .ledgerPosition;
+  }
+
+  /**
+   * inventory-service's stock with the ledger rows of `orderIds` and of every order with a row
+   * above `since`, read in one snapshot. More ids than fit one request are asked in chunks, each
+   * its own snapshot, the last one giving the stock: rows seen by an earlier chunk stay true
+   * later (the ledger only grows), and anything written after the mark is listed by the last.
+   */
+  async fetchSnapshot(orderIds: string[], since: string): Promise<InventorySnapshot> {
+    const url = `${this.settings.inventoryServiceUrl}/api/inventory-sync/snapshot`;
+    const movements = new Map<string, OrderMovement>();
+    const chunks: string[][] = [];
+    for (let i = 0; i < orderIds.length; i += SNAPSHOT_CHUNK) {
+      chunks.push(orderIds.slice(i, i + SNAPSHOT_CHUNK));
+    }
+    if (chunks.length === 0) chunks.push([]);
+    let last: z.infer<typeof snapshotSchema> | undefined;
+    for (const [i, chunk] of chunks.entries()) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ orderIds: chunk, since: i === chunks.length - 1 ? since : null }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      if (!response.ok) throw new Error(`POST ${url} answered ${response.status}`);
+      last = snapshotSchema.parse(await response.json());
+      for (const movement of last.movements) movements.set(movement.id, movement);
+    }
+    const final = last as z.infer<typeof snapshotSchema>;
+    return {
+      stock: new Map(final.products.map((p) => [p.productId, p.stock])),
+      queued: final.queued.map((item) => ({ ...item, id: Number(item.id) })),
+      movements,
+    };
   }
 
   /**

@@ -18,7 +18,21 @@ export interface StockSnapshot {
   reservations: Reservation[];
   /** The last admin change (inventory-service's redis_outbox id) applied to the counter; 0: none. */
   appliedChangeId: number;
+  /**
+   * The reservation sequence at the snapshot (0: none yet): orders whose reservation got a
+   * higher one were reserved after it, so the counter read here did not take their units.
+   */
+  sequence: number;
 }
+
+/** What the periodic reconciler remembers between passes (see StockKeys.reconcilerDrift). */
+export interface DriftMemory {
+  drifts: Map<string, number>;
+  missing: Set<string>;
+}
+
+/** How a fenced counter adjustment ended (see adjust-counter.lua). */
+export type AdjustOutcome = { kind: 'adjusted'; counter: number } | { kind: 'outdated' | 'fenced' };
 
 export interface CatalogueEntry {
   productId: string;
@@ -49,7 +63,7 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StockCountersStore.name);
   private readonly scripts = {
     snapshot: new LuaScript('snapshot-stock'),
-    repair: new LuaScript('repair-counter'),
+    adjust: new LuaScript('adjust-counter'),
     rebuild: new LuaScript('rebuild-product'),
     ensureProduct: new LuaScript('ensure-product'),
     reset: new LuaScript('reset-product'),
@@ -134,16 +148,18 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
           StockKeys.reservations(p),
           StockKeys.ready(p),
           StockKeys.inventorySync(p),
+          StockKeys.sequence(p),
         ],
         args: [],
       })),
     );
     return productIds.map((productId, i) => {
-      const [counter, productPairs, reservationPairs, ready, applied] = replies[i] as [
+      const [counter, productPairs, reservationPairs, ready, applied, sequence] = replies[i] as [
         string | null,
         string[],
         string[],
         number,
+        string | null,
         string | null,
       ];
       const reservations: Reservation[] = [];
@@ -158,18 +174,34 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
         product: pairsToRecord(productPairs),
         reservations,
         appliedChangeId: Number(applied ?? 0),
+        sequence: Number(sequence ?? 0),
       };
     });
   }
 
-  /** Compare-and-set of a counter; true when it still held `observed` and now holds `expected`. */
-  async repairCounter(productId: string, observed: number, expected: number): Promise<boolean> {
-    const reply = await this.scripts.repair.run(
+  /**
+   * Moves a ready counter by `delta` (the drift measured at a snapshot that saw admin change
+   * `appliedChangeId` applied last), as the reconciler holding fence token `fence`; see
+   * adjust-counter.lua for when it is refused.
+   */
+  async adjustCounter(
+    productId: string,
+    appliedChangeId: number,
+    delta: number,
+    fence: number,
+  ): Promise<AdjustOutcome> {
+    const reply = (await this.scripts.adjust.run(
       this.redis,
-      [StockKeys.stock(productId), StockKeys.ready(productId)],
-      [String(observed), String(expected)],
-    );
-    return reply === 1;
+      [
+        StockKeys.stock(productId),
+        StockKeys.ready(productId),
+        StockKeys.inventorySync(productId),
+        StockKeys.fence(productId),
+      ],
+      [String(appliedChangeId), String(delta), String(fence)],
+    )) as [number, number?];
+    if (reply[0] === 1) return { kind: 'adjusted', counter: Number(reply[1]) };
+    return { kind: reply[0] === -1 ? 'fenced' : 'outdated' };
   }
 
   /**
@@ -258,17 +290,54 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     return reply === 1;
   }
 
-  /** Takes the reconciler lock for `ttlMs` (one instance reconciles at a time); false if held. */
-  async acquireReconcilerLock(token: string, ttlMs: number): Promise<boolean> {
-    const ok = await this.redis.set(StockKeys.reconcilerLock, token, 'PX', ttlMs, 'NX');
-    if (ok === 'OK') this.lockToken = token;
-    return ok === 'OK';
+  /**
+   * Takes the reconciler lock for `ttlMs` (one instance reconciles at a time) and returns its
+   * fence token, a number higher than any lock taken before; null if another holds it.
+   */
+  async acquireReconcilerLock(ttlMs: number): Promise<number | null> {
+    const fence = await this.redis.incr(StockKeys.reconcilerFence);
+    const ok = await this.redis.set(StockKeys.reconcilerLock, String(fence), 'PX', ttlMs, 'NX');
+    if (ok !== 'OK') return null;
+    this.lockToken = String(fence);
+    return fence;
   }
 
-  async releaseReconcilerLock(token: string): Promise<void> {
-    if (this.lockToken !== token) return;
+  async releaseReconcilerLock(fence: number): Promise<void> {
+    if (this.lockToken !== String(fence)) return;
     this.lockToken = undefined;
-    await this.scripts.releaseLock.run(this.redis, [StockKeys.reconcilerLock], [token]);
+    await this.scripts.releaseLock.run(this.redis, [StockKeys.reconcilerLock], [String(fence)]);
+  }
+
+  /** The periodic reconciler's memory of its last pass, whichever instance ran it. */
+  async readDriftMemory(): Promise<DriftMemory> {
+    const [drifts, missing] = await Promise.all([
+      this.redis.hgetall(StockKeys.reconcilerDrift),
+      this.redis.smembers(StockKeys.reconcilerMissing),
+    ]);
+    return {
+      drifts: new Map(Object.entries(drifts).map(([p, d]) => [p, Number(d)])),
+      missing: new Set(missing),
+    };
+  }
+
+  /**
+   * Replaces that memory (one transaction). It expires after `ttlMs`: a drift remembered from
+   * long ago is no evidence that it lasts.
+   */
+  async writeDriftMemory(memory: DriftMemory, ttlMs: number): Promise<void> {
+    const multi = this.redis.multi().del(StockKeys.reconcilerDrift, StockKeys.reconcilerMissing);
+    if (memory.drifts.size > 0) {
+      multi.hset(
+        StockKeys.reconcilerDrift,
+        Object.fromEntries([...memory.drifts].map(([p, d]) => [p, String(d)])),
+      );
+      multi.pexpire(StockKeys.reconcilerDrift, ttlMs);
+    }
+    if (memory.missing.size > 0) {
+      multi.sadd(StockKeys.reconcilerMissing, ...memory.missing);
+      multi.pexpire(StockKeys.reconcilerMissing, ttlMs);
+    }
+    await multi.exec();
   }
 }
 

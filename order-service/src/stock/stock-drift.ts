@@ -1,5 +1,5 @@
-import type { InFlightOrder } from './in-flight-orders.js';
-import type { QueuedCounterChange } from './inventory-catalogue.js';
+import type { InFlightOrder, UnsettledOrder } from './in-flight-orders.js';
+import type { OrderMovement, QueuedCounterChange } from './inventory-catalogue.js';
 import type { StockSnapshot } from './stock-counters.store.js';
 
 /** One product's counter compared with what MySQL says it should be. */
@@ -9,7 +9,10 @@ export interface CounterCheck {
   counter: number | null;
   /** inventory-service's stock of record. */
   mysqlStock: number;
-  /** Units taken in Redis and not yet applied in MySQL. */
+  /**
+   * Units Redis has taken that MySQL has not (net: a cancelled order given back in Redis and not
+   * yet restored in MySQL counts negative).
+   */
   inFlight: number;
   /** Admin deltas in MySQL stock not yet applied to the counter (queued in redis_outbox). */
   queued: number;
@@ -18,53 +21,121 @@ export interface CounterCheck {
    * deleted) is not applied yet: the counter is left to it, nothing is repaired or rebuilt.
    */
   awaitingAdmin: boolean;
-  /** mysqlStock - inFlight - queued. */
+  /** mysqlStock - inFlight - queued: what the counter should have held at the snapshot. */
   expected: number;
   /** expected - counter (0 when the counter is missing). */
   drift: number;
 }
 
 /**
- * Expected counter = MySQL stock - units in flight - admin deltas still queued for Redis, where "in flight" are the orders whose units
- * Redis has taken and MySQL has not: PENDING orders, orders whose give-back is due, and
- * reservations that have no order row yet. Inputs must be read in this order: the Redis snapshot,
- * then the orders, then MySQL stock; every race then makes `expected` too low, never too high
- * (an order applied between two reads is subtracted twice; a reservation made after the snapshot
- * is in neither the counter nor the reservations but, once recorded, in the orders).
+ * What the reconciler read, in this order (each read's place matters, see {@link checkCounters}):
+ * inventory-service's ledger mark, the unsettled orders, the Redis snapshot, inventory-service's
+ * snapshot (stock, queued changes and ledger rows, one consistent read), then the order rows.
  */
-export function checkCounters(input: {
+export interface ReconcileInputs {
+  /** Stock of record per product, from inventory-service's snapshot. */
   mysqlStock: Map<string, number>;
   snapshots: StockSnapshot[];
-  inFlight: InFlightOrder[];
+  /** Unsettled orders, read before the Redis snapshot. */
+  unsettled: UnsettledOrder[];
+  /**
+   * Unsettled orders read again after inventory-service's snapshot (only while the counters are
+   * not loaded: orders reserved just before Redis lost its data may be recorded late).
+   */
+  lateUnsettled?: InFlightOrder[];
   /** Ids of reservations that have an order row (any status). */
   recorded: Set<string>;
-  /** Admin changes queued for Redis, read after the MySQL stock. */
+  /** inventory-service's ledger rows of the orders concerned (from its snapshot). */
+  movements: Iterable<OrderMovement>;
+  /** The reservation sequence of orders that have ledger rows and no reservation (null: none). */
+  sequences: Map<string, number | null>;
+  /** Admin changes queued for Redis, from the same snapshot as the stock. */
   queued?: QueuedCounterChange[];
-}): CounterCheck[] {
-  const inFlightIds = new Set<string>();
-  const units = new Map<string, number>();
-  const add = (productId: string, quantity: number) =>
-    units.set(productId, (units.get(productId) ?? 0) + quantity);
-  for (const order of input.inFlight) {
-    if (inFlightIds.has(order.id)) continue;
-    inFlightIds.add(order.id);
-    add(order.productId, order.quantity);
+}
+
+/**
+ * The expected counter of each product at its Redis snapshot, exactly or erring low, never high.
+ *
+ * For every order o, let r(o) be the units the Redis counter had taken for it at the snapshot
+ * (its quantity while reserved and not given back, else 0) and m(o) the units MySQL holds for it
+ * in inventory-service's snapshot (its deduction minus its restoration, from the ledger). MySQL
+ * stock at the Redis snapshot was the stock read later plus whatever orders took since, so
+ *
+ *     expected = MySQL stock - sum over orders of (r(o) - m(o)) - admin deltas still queued.
+ *
+ * Orders with r = m (settled) add nothing; the others are found as follows.
+ *
+ * A trusted counter (present and ready) lists its reservations in the same Redis snapshot: each
+ * has r = quantity. Among the other orders:
+ * - a give-back due (read before the snapshot): r = quantity, or 0 if given back since; taking
+ *   the quantity errs low;
+ * - a cancelled order given back whose restore MySQL has not confirmed (read before the
+ *   snapshot, so given back before it): r = 0, so its units MySQL still holds count;
+ * - any other order with ledger rows since inventory-service's mark (taken before the snapshot):
+ *   reserved after the snapshot (a higher sequence) has r = 0, and its deduction, already in the
+ *   stock read, is added back; otherwise r is taken as its quantity (exact for an order answered
+ *   and forgotten before the snapshot, low for one given back).
+ * Orders with no ledger row since the mark kept r = m across it.
+ *
+ * An untrusted counter (missing, or not ready: Redis lost data) has no reservations to believe:
+ * every PENDING order and every give-back due has r = quantity, so do reservations without an
+ * order row, and a cancelled order given back before the loss r = 0.
+ *
+ * This replaces "subtract every PENDING order": an order inventory-service has deducted and whose
+ * answer is on its way is in the stock read and would be subtracted a second time.
+ */
+export function checkCounters(input: ReconcileInputs): CounterCheck[] {
+  const net = new Map<string, number>();
+  const sizeOf = new Map<string, number>();
+  const moversOf = new Map<string, Set<string>>();
+  for (const movement of input.movements) {
+    net.set(movement.orderId, (net.get(movement.orderId) ?? 0) - movement.delta);
+    sizeOf.set(
+      movement.orderId,
+      Math.max(sizeOf.get(movement.orderId) ?? 0, Math.abs(movement.delta)),
+    );
+    const movers = moversOf.get(movement.productId) ?? new Set<string>();
+    movers.add(movement.orderId);
+    moversOf.set(movement.productId, movers);
   }
-  for (const snapshot of input.snapshots) {
-    for (const r of snapshot.reservations) {
-      // Recorded orders are counted (or not) by their row; only unrecorded ones count here.
-      if (inFlightIds.has(r.orderId) || input.recorded.has(r.orderId)) continue;
-      add(snapshot.productId, r.quantity);
-    }
-  }
+  const unsettledOf = groupBy(input.unsettled);
+  const lateOf = groupBy(input.lateUnsettled ?? []);
+
   const checks: CounterCheck[] = [];
   for (const snapshot of input.snapshots) {
     const mysqlStock = input.mysqlStock.get(snapshot.productId);
     if (mysqlStock === undefined) continue;
-    const inFlight = units.get(snapshot.productId) ?? 0;
+    const unsettled = unsettledOf.get(snapshot.productId) ?? [];
+    /** r(o) of the orders that may differ from m(o). */
+    const held = new Map<string, number>();
+    if (snapshot.counter !== null && snapshot.ready) {
+      for (const r of snapshot.reservations) held.set(r.orderId, r.quantity);
+      for (const order of unsettled) {
+        if (held.has(order.id) || order.kind === 'pending') continue;
+        held.set(order.id, order.kind === 'restore-due' ? 0 : order.quantity);
+      }
+      for (const orderId of moversOf.get(snapshot.productId) ?? []) {
+        if (held.has(orderId)) continue;
+        const sequence = input.sequences.get(orderId) ?? null;
+        held.set(
+          orderId,
+          sequence !== null && sequence > snapshot.sequence ? 0 : (sizeOf.get(orderId) ?? 0),
+        );
+      }
+    } else {
+      for (const order of [...unsettled, ...(lateOf.get(snapshot.productId) ?? [])]) {
+        if (held.has(order.id)) continue;
+        held.set(order.id, 'kind' in order && order.kind === 'restore-due' ? 0 : order.quantity);
+      }
+      for (const r of snapshot.reservations) {
+        if (!held.has(r.orderId) && !input.recorded.has(r.orderId)) held.set(r.orderId, r.quantity);
+      }
+    }
+    let inFlight = 0;
+    for (const [orderId, units] of held) inFlight += units - (net.get(orderId) ?? 0);
+
     // Only changes the counter did not hold when it was read (ids above the applied marker): one
-    // applied since is not in the snapshot's counter either, and counted here; the repair's
-    // compare-and-set then fails on the counter it moved.
+    // applied since moved the marker, and the repair is then refused (adjust-counter.lua).
     let queued = 0;
     let awaitingAdmin = false;
     for (const change of input.queued ?? []) {
@@ -89,13 +160,36 @@ export function checkCounters(input: {
   return checks;
 }
 
-/** Reservation ids of the snapshots that are not among the in-flight orders. */
+function groupBy<T extends { productId: string }>(items: T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.productId) ?? [];
+    group.push(item);
+    groups.set(item.productId, group);
+  }
+  return groups;
+}
+
+/** Reservation ids of the snapshots that are not among the unsettled orders. */
 export function unexplainedReservations(
   snapshots: StockSnapshot[],
-  inFlight: InFlightOrder[],
+  unsettled: InFlightOrder[],
 ): string[] {
-  const known = new Set(inFlight.map((o) => o.id));
+  const known = new Set(unsettled.map((o) => o.id));
   return snapshots.flatMap((s) =>
     s.reservations.filter((r) => !known.has(r.orderId)).map((r) => r.orderId),
   );
+}
+
+/** Order ids with ledger rows that are neither reserved nor among the unsettled orders. */
+export function movedOutsideSnapshot(
+  snapshots: StockSnapshot[],
+  unsettled: InFlightOrder[],
+  movements: Iterable<OrderMovement>,
+): string[] {
+  const known = new Set(unsettled.map((o) => o.id));
+  for (const s of snapshots) for (const r of s.reservations) known.add(r.orderId);
+  const ids = new Set<string>();
+  for (const m of movements) if (!known.has(m.orderId)) ids.add(m.orderId);
+  return [...ids];
 }

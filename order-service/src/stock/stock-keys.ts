@@ -51,8 +51,22 @@ export const StockKeys = {
    * yet" (503), and nothing sells until the reconciler has rebuilt it.
    */
   catalogueLoaded: 'stock:catalogue-loaded',
-  /** Held by the instance running a reconciliation pass. */
+  /** Held by the instance running a reconciliation pass; its value is the holder's fence token. */
   reconcilerLock: 'stock:reconciler-lock',
+  /** INCR'd for each lock taken: the fence tokens, which only grow. */
+  reconcilerFence: 'stock:reconciler-fence',
+  /**
+   * The highest reconciler fence token that wrote the product's counter: a writer whose lock
+   * expired (a paused process) and was taken by another holds a lower token and is refused.
+   */
+  fence: (productId: string) => `stock-fence:{${productId}}`,
+  /**
+   * The periodic reconciler's memory of the last pass (in Redis, so that it is shared by every
+   * instance and survives a restart): productId -> drift seen, and the products found missing.
+   * One hash tag, so both are replaced in one MULTI on a Redis Cluster too.
+   */
+  reconcilerDrift: 'stock:{reconciler}:drift',
+  reconcilerMissing: 'stock:{reconciler}:missing',
   /** SCAN pattern of the reservations (the reconciler's sweep). */
   reservationsPattern: 'reservations:{*}',
 } as const;

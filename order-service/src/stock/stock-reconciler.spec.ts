@@ -2,15 +2,28 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { MetricsService } from '@flash-sale/common';
 import { strictFake } from '../../test/support/strict-fake.js';
-import type { InFlightOrders } from './in-flight-orders.js';
+import type { InFlightOrders, UnsettledOrder } from './in-flight-orders.js';
 import type {
   CatalogueProduct,
   InventoryCatalogue,
+  OrderMovement,
   QueuedCounterChange,
 } from './inventory-catalogue.js';
-import type { StockCountersStore, StockSnapshot } from './stock-counters.store.js';
+import type { DriftMemory, StockCountersStore, StockSnapshot } from './stock-counters.store.js';
 import { KnownSequences } from './known-sequences.js';
 import { SEQUENCE_GAP, StockReconciler } from './stock-reconciler.js';
+
+function reservation(orderId: string, quantity: number) {
+  return {
+    orderId,
+    productId: 'A',
+    userId: '1',
+    quantity,
+    reservedAtMs: 0,
+    unitPriceCents: 100,
+    idempotencyKey: null,
+  };
+}
 
 const product: CatalogueProduct = {
   productId: 'A',
@@ -23,7 +36,10 @@ const product: CatalogueProduct = {
 function build(options: {
   loaded: boolean;
   snapshot: Partial<StockSnapshot>;
-  inFlight?: { id: string; productId: string; quantity: number }[];
+  unsettled?: UnsettledOrder[];
+  movements?: OrderMovement[];
+  /** The drift memory in "Redis", shared by the reconcilers built on it. */
+  memory?: { value: DriftMemory };
   catalogue?: CatalogueProduct;
   busy?: boolean;
   metrics?: MetricsService;
@@ -40,13 +56,21 @@ function build(options: {
     product: { priceCents: '100' },
     reservations: [],
     appliedChangeId: 0,
+    sequence: 0,
     ...options.snapshot,
   };
+  const memory = options.memory ?? { value: { drifts: new Map(), missing: new Set() } };
   const store = strictFake<StockCountersStore>('store', {
     isCatalogueLoaded: () => Promise.resolve(options.loaded),
     indexProducts: () => Promise.resolve(),
     snapshot: () => Promise.resolve([snap]),
-    repairCounter: () => Promise.resolve(true),
+    adjustCounter: (_p: string, _applied: number, delta: number) =>
+      Promise.resolve({ kind: 'adjusted' as const, counter: (snap.counter ?? 0) + delta }),
+    readDriftMemory: () => Promise.resolve(memory.value),
+    writeDriftMemory: (value: DriftMemory) => {
+      memory.value = value;
+      return Promise.resolve();
+    },
     resetProduct: () => Promise.resolve(true),
     markStale: () => Promise.resolve(options.stale ?? []),
     rebuildProduct: () => Promise.resolve(true),
@@ -55,7 +79,8 @@ function build(options: {
     markCatalogueLoaded: () => Promise.resolve(),
   });
   const orders = strictFake<InFlightOrders>('orders', {
-    findInFlight: () => Promise.resolve(options.inFlight ?? []),
+    findUnsettled: () => Promise.resolve(options.unsettled ?? []),
+    sequencesOf: () => Promise.resolve(new Map<string, number | null>()),
     existing: () => Promise.resolve(new Set<string>()),
     heldByUser: () => Promise.resolve(new Map([['7', 2]])),
     changedRecently: () => Promise.resolve(options.busy ?? false),
@@ -65,7 +90,13 @@ function build(options: {
   });
   const catalogue = strictFake<InventoryCatalogue>('catalogue', {
     fetchAll: () => Promise.resolve([options.catalogue ?? product]),
-    fetchQueuedChanges: () => Promise.resolve(options.queued ?? []),
+    fetchLedgerPosition: () => Promise.resolve('10'),
+    fetchSnapshot: () =>
+      Promise.resolve({
+        stock: new Map([[product.productId, (options.catalogue ?? product).stock]]),
+        queued: options.queued ?? [],
+        movements: new Map((options.movements ?? []).map((m) => [m.id, m])),
+      }),
   });
   const sequences = new KnownSequences();
   const reconciler = new StockReconciler(
@@ -82,7 +113,7 @@ function build(options: {
     options.metrics,
     sequences,
   );
-  return { reconciler, store, orders, sequences };
+  return { reconciler, store, orders, sequences, memory };
 }
 
 describe(StockReconciler.name, () => {
@@ -93,47 +124,45 @@ describe(StockReconciler.name, () => {
   it('leaves a counter alone when it matches MySQL minus the orders in flight', async () => {
     const { reconciler, store } = build({
       loaded: true,
-      snapshot: { counter: 47 },
-      inFlight: [{ id: 'o1', productId: 'A', quantity: 3 }],
+      snapshot: { counter: 47, reservations: [reservation('o1', 3)] },
     });
-    const [result] = await reconciler.pass('periodic');
+    const [result] = await reconciler.pass('periodic', 1);
     expect(result).toMatchObject({ expected: 47, drift: 0, action: 'none' });
-    expect(store.repairCounter).not.toHaveBeenCalled();
+    expect(store.adjustCounter).not.toHaveBeenCalled();
   });
 
-  it('repairs a drift only when the same drift is seen twice in a row', async () => {
+  it('repairs a drift only when the same drift is seen twice in a row, by the delta, fenced', async () => {
     const { reconciler, store } = build({ loaded: true, snapshot: { counter: 40 } });
-    expect((await reconciler.pass('periodic'))[0]?.action).toBe('drift-seen');
-    expect(store.repairCounter).not.toHaveBeenCalled();
-    expect((await reconciler.pass('periodic'))[0]?.action).toBe('repaired');
-    expect(store.repairCounter).toHaveBeenCalledWith('A', 40, 50);
+    expect((await reconciler.pass('periodic', 1))[0]?.action).toBe('drift-seen');
+    expect(store.adjustCounter).not.toHaveBeenCalled();
+    expect((await reconciler.pass('periodic', 1))[0]?.action).toBe('repaired');
+    expect(store.adjustCounter).toHaveBeenCalledWith('A', 0, 10, 1);
     expect(store.publishStockChanged).toHaveBeenCalledWith(['A']);
   });
 
   it('does not repair while the product is busy or has orders in flight', async () => {
     const busy = build({ loaded: true, snapshot: { counter: 40 }, busy: true });
-    await busy.reconciler.pass('periodic');
-    expect((await busy.reconciler.pass('periodic'))[0]?.action).toBe('drift-seen');
+    await busy.reconciler.pass('periodic', 1);
+    expect((await busy.reconciler.pass('periodic', 1))[0]?.action).toBe('drift-seen');
     const inFlight = build({
       loaded: true,
-      snapshot: { counter: 40 },
-      inFlight: [{ id: 'o1', productId: 'A', quantity: 1 }],
+      snapshot: { counter: 40, reservations: [reservation('o1', 1)] },
     });
-    await inFlight.reconciler.pass('periodic');
-    expect((await inFlight.reconciler.pass('periodic'))[0]?.action).toBe('drift-seen');
-    expect(busy.store.repairCounter).not.toHaveBeenCalled();
-    expect(inFlight.store.repairCounter).not.toHaveBeenCalled();
+    await inFlight.reconciler.pass('periodic', 1);
+    expect((await inFlight.reconciler.pass('periodic', 1))[0]?.action).toBe('drift-seen');
+    expect(busy.store.adjustCounter).not.toHaveBeenCalled();
+    expect(inFlight.store.adjustCounter).not.toHaveBeenCalled();
   });
 
   it('repairs at once on demand, and only reports in check mode', async () => {
     const repair = build({ loaded: true, snapshot: { counter: 40 } });
-    expect((await repair.reconciler.pass('repair'))[0]?.action).toBe('repaired');
+    expect((await repair.reconciler.pass('repair', 1))[0]?.action).toBe('repaired');
     const check = build({ loaded: true, snapshot: { counter: 40 } });
     expect((await check.reconciler.pass('check'))[0]).toMatchObject({
       drift: 10,
       action: 'drift-seen',
     });
-    expect(check.store.repairCounter).not.toHaveBeenCalled();
+    expect(check.store.adjustCounter).not.toHaveBeenCalled();
   });
 
   it('exports the drift as totals, with no per-product series', async () => {
@@ -150,10 +179,10 @@ describe(StockReconciler.name, () => {
     const { reconciler, store } = build({
       loaded: false,
       snapshot: { counter: null, ready: false, product: {} },
-      inFlight: [{ id: 'o1', productId: 'A', quantity: 5 }],
+      unsettled: [{ id: 'o1', productId: 'A', quantity: 5, kind: 'pending' }],
       catalogue: { ...product, maxPerUser: 3 },
     });
-    const [result] = await reconciler.pass('periodic');
+    const [result] = await reconciler.pass('periodic', 1);
     expect(result).toMatchObject({ expected: 45, action: 'rebuilt' });
     expect(store.rebuildProduct).toHaveBeenCalledWith(
       expect.objectContaining({ productId: 'A', maxPerUser: 3 }),
@@ -166,14 +195,14 @@ describe(StockReconciler.name, () => {
 
   it('rebuilds a counter missing while the catalogue is loaded only on the second sighting', async () => {
     const { reconciler, store } = build({ loaded: true, snapshot: { counter: null } });
-    expect((await reconciler.pass('periodic'))[0]?.action).toBe('missing');
+    expect((await reconciler.pass('periodic', 1))[0]?.action).toBe('missing');
     expect(store.rebuildProduct).not.toHaveBeenCalled();
-    expect((await reconciler.pass('periodic'))[0]?.action).toBe('rebuilt');
+    expect((await reconciler.pass('periodic', 1))[0]?.action).toBe('rebuilt');
   });
 
   it('sets a counter that is not marked ready right away (compare-and-set)', async () => {
     const { reconciler, store } = build({ loaded: true, snapshot: { counter: 50, ready: false } });
-    expect((await reconciler.pass('periodic'))[0]?.action).toBe('repaired');
+    expect((await reconciler.pass('periodic', 1))[0]?.action).toBe('repaired');
     expect(store.resetProduct).toHaveBeenCalledWith('A', 50, 50, new Map(), null);
   });
 
@@ -181,11 +210,11 @@ describe(StockReconciler.name, () => {
     const { reconciler, store } = build({
       loaded: true,
       snapshot: { counter: 30, ready: false },
-      inFlight: [{ id: 'o1', productId: 'A', quantity: 5 }],
+      unsettled: [{ id: 'o1', productId: 'A', quantity: 5, kind: 'pending' }],
       recorded: new Map([['A', 120]]),
       defaultMaxPerUser: 10,
     });
-    expect((await reconciler.pass('periodic'))[0]).toMatchObject({
+    expect((await reconciler.pass('periodic', 1))[0]).toMatchObject({
       expected: 45,
       action: 'repaired',
     });
@@ -232,7 +261,7 @@ describe(StockReconciler.name, () => {
   it('does not mark the catalogue loaded while a counter could not be set', async () => {
     const { reconciler, store } = build({ loaded: false, snapshot: { counter: 7, ready: false } });
     (store.resetProduct as unknown as jest.Mock).mockImplementation(() => Promise.resolve(false));
-    expect((await reconciler.pass('periodic'))[0]?.action).toBe('repair-skipped');
+    expect((await reconciler.pass('periodic', 1))[0]?.action).toBe('repair-skipped');
     expect(store.markCatalogueLoaded).not.toHaveBeenCalled();
   });
 
@@ -243,12 +272,12 @@ describe(StockReconciler.name, () => {
       snapshot: { counter: 25, appliedChangeId: 4 },
       queued: [{ id: 5, productId: 'A', counterOp: 'ADJUST', amount: 20 }],
     });
-    expect((await reconciler.pass('repair'))[0]).toMatchObject({
+    expect((await reconciler.pass('repair', 1))[0]).toMatchObject({
       queued: 20,
       expected: 30,
       action: 'repaired',
     });
-    expect(store.repairCounter).toHaveBeenCalledWith('A', 25, 30);
+    expect(store.adjustCounter).toHaveBeenCalledWith('A', 4, 5, 1);
   });
 
   it('touches no counter that a queued admin change sets or removes', async () => {
@@ -257,13 +286,55 @@ describe(StockReconciler.name, () => {
       snapshot: { counter: null },
       queued: [{ id: 5, productId: 'A', counterOp: 'SET', amount: 50 }],
     });
-    expect((await reconciler.pass('repair'))[0]?.action).toBe('awaiting-admin');
+    expect((await reconciler.pass('repair', 1))[0]?.action).toBe('awaiting-admin');
     expect(store.rebuildProduct).not.toHaveBeenCalled();
   });
 
   it('writes a missing catalogue entry', async () => {
     const { reconciler, store } = build({ loaded: true, snapshot: { product: {} } });
-    await reconciler.pass('periodic');
+    await reconciler.pass('periodic', 1);
     expect(store.ensureProduct).toHaveBeenCalledWith(product);
+  });
+  it('remembers a drift in Redis: a second instance (or a restarted one) repairs on its first pass', async () => {
+    const memory = { value: { drifts: new Map<string, number>(), missing: new Set<string>() } };
+    const first = build({ loaded: true, snapshot: { counter: 40 }, memory });
+    expect((await first.reconciler.pass('periodic', 1))[0]?.action).toBe('drift-seen');
+    expect(memory.value.drifts).toEqual(new Map([['A', 10]]));
+    const second = build({ loaded: true, snapshot: { counter: 40 }, memory });
+    expect((await second.reconciler.pass('periodic', 2))[0]?.action).toBe('repaired');
+    expect(second.store.adjustCounter).toHaveBeenCalledWith('A', 0, 10, 2);
+    expect(memory.value.drifts.size).toBe(0);
+  });
+
+  it('does not subtract a deduction inventory-service already made whose answer is on its way', async () => {
+    // o1 (3 units) is reserved and PENDING, but MySQL's 50 already lacks its units: the counter
+    // at 50 - 3 = 47 is right, and so is nothing to repair.
+    const { reconciler, store } = build({
+      loaded: true,
+      catalogue: { ...product, stock: 47 },
+      snapshot: { counter: 47, reservations: [reservation('o1', 3)] },
+      unsettled: [{ id: 'o1', productId: 'A', quantity: 3, kind: 'pending' }],
+      movements: [{ id: '11', orderId: 'o1', productId: 'A', kind: 'ORDER_DEDUCTION', delta: -3 }],
+    });
+    expect((await reconciler.pass('repair', 1))[0]).toMatchObject({
+      inFlight: 0,
+      expected: 47,
+      drift: 0,
+    });
+    expect(store.adjustCounter).not.toHaveBeenCalled();
+  });
+
+  it('refuses to write without the lock', async () => {
+    const { reconciler } = build({ loaded: true, snapshot: { counter: 40 } });
+    await expect(reconciler.pass('repair')).rejects.toThrow('needs the lock');
+  });
+
+  it('reports a repair refused by the fence as skipped', async () => {
+    const { reconciler, store } = build({ loaded: true, snapshot: { counter: 40 } });
+    (store.adjustCounter as unknown as jest.Mock).mockImplementation(() =>
+      Promise.resolve({ kind: 'fenced' }),
+    );
+    expect((await reconciler.pass('repair', 1))[0]?.action).toBe('repair-skipped');
+    expect(store.publishStockChanged).not.toHaveBeenCalled();
   });
 });

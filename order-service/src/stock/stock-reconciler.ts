@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomUUID } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -14,18 +13,32 @@ import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 import { InFlightOrders } from './in-flight-orders.js';
 import { InventoryCatalogue, type CatalogueProduct } from './inventory-catalogue.js';
 import { KnownSequences } from './known-sequences.js';
-import { StockCountersStore, type StockSnapshot } from './stock-counters.store.js';
-import { checkCounters, unexplainedReservations, type CounterCheck } from './stock-drift.js';
+import {
+  StockCountersStore,
+  type DriftMemory,
+  type StockSnapshot,
+} from './stock-counters.store.js';
+import {
+  checkCounters,
+  movedOutsideSnapshot,
+  unexplainedReservations,
+  type CounterCheck,
+} from './stock-drift.js';
 import { RepeatingTask } from '../repeating-task.js';
 
 /**
  * - `check`: compare only, change nothing.
- * - `periodic`: repair a drift seen with the same value on two passes in a row while its product
- *   is quiet (nothing in flight, no order changed for STOCK_REPAIR_QUIET_MS): with orders in flight
- *   MySQL may hold deductions whose answers are still on their way, so the expected value can be
- *   too low by any amount. Rebuild a counter missing on two passes in a row; while Redis is known
- *   to have lost its data, rebuild at once (sales wait for it; erring low is safe).
- * - `repair`: rebuild and repair at once (on demand, and `scripts/init-redis-stock.js`).
+ * - `periodic`: repair a drift seen with the same value on two passes in a row (by any instance:
+ *   the memory is in Redis) while its product is quiet (nothing in flight, no order changed for
+ *   STOCK_REPAIR_QUIET_MS): a drift that only the interleaving of one pass produced (an edge where
+ *   the expected value errs low, see checkCounters) is not acted on. Rebuild a counter missing on
+ *   two passes in a row; while Redis is known to have lost its data, rebuild at once (sales wait
+ *   for it; erring low is safe).
+ * - `repair`: rebuild and repair at once (on demand, and `scripts/init-redis-stock.js`). Safe at
+ *   any moment, during a sale included: the expected value is exact or low, never high (see
+ *   checkCounters), and the counter is moved by the drift measured at the snapshot (a delta, so
+ *   reservations and give-backs made meanwhile stay counted), refused if an admin change was
+ *   applied meanwhile.
  */
 export type ReconcileMode = 'check' | 'periodic' | 'repair';
 
@@ -57,6 +70,8 @@ interface PassState {
   complete: boolean;
   /** The highest reservation sequence the order rows recorded, per product. */
   sequences: Map<string, number>;
+  /** The fence token of the lock this pass holds (writes carry it; 0 for `check`). */
+  fence: number;
 }
 
 /**
@@ -91,9 +106,6 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   private readonly driftGauge: Gauge | undefined;
   private readonly driftingProducts: Gauge | undefined;
   private readonly repairs: Counter<'kind'> | undefined;
-  /** Drift per product on the previous periodic pass, and products whose counter was missing. */
-  private previousDrift = new Map<string, number>();
-  private previouslyMissing = new Set<string>();
   private readonly task: RepeatingTask;
   private readonly staleCheck: RepeatingTask;
   private readonly staleFound: Counter | undefined;
@@ -243,15 +255,14 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
   private async runExclusive(mode: ReconcileMode): Promise<ReconcileResult[] | null> {
     while (this.running) await this.running.catch(() => undefined);
     const pass = (async () => {
-      const token = randomUUID();
       try {
-        if (mode !== 'check' && !(await this.store.acquireReconcilerLock(token, LOCK_TTL_MS))) {
-          return null;
-        }
+        if (mode === 'check') return await this.pass(mode);
+        const fence = await this.store.acquireReconcilerLock(LOCK_TTL_MS);
+        if (fence === null) return null;
         try {
-          return await this.pass(mode);
+          return await this.pass(mode, fence);
         } finally {
-          if (mode !== 'check') await this.store.releaseReconcilerLock(token);
+          await this.store.releaseReconcilerLock(fence);
         }
       } catch (error) {
         this.logger.warn(`stock reconciliation failed: ${(error as Error).message}`);
@@ -271,48 +282,69 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     return !(await this.orders.changedRecently(check.productId, this.settings.repairQuietMs));
   }
 
-  /** The pass itself; exported through {@link reconcile} and used by the ops scripts. */
-  async pass(mode: ReconcileMode): Promise<ReconcileResult[]> {
+  /**
+   * The pass itself; exported through {@link reconcile} and used by the ops scripts. A mode that
+   * writes needs the fence token of the reconciler lock it holds.
+   */
+  async pass(mode: ReconcileMode, fence = 0): Promise<ReconcileResult[]> {
+    if (mode !== 'check' && fence <= 0) throw new Error('a writing pass needs the lock');
     const loaded = await this.store.isCatalogueLoaded();
     if (!loaded && mode !== 'check') {
       // Orders reserved just before Redis lost its data are still being recorded: let them land
       // in MySQL first, so they are counted.
       await sleep(this.settings.rebuildGraceMs);
       // Nothing new can be accepted without counters, so the PENDING orders only drain: wait a
-      // little for the answers of those just placed, so the rebuilt counters are exact rather
-      // than low (a PENDING order may already be deducted in MySQL and would be subtracted twice).
+      // little for the answers of those just placed (fewer orders to look up in the ledger).
       const deadline = Date.now() + DRAIN_WAIT_MS;
       while (Date.now() < deadline && (await this.orders.countRecentPending(DRAIN_RECENT_MS)) > 0) {
         await sleep(100);
       }
     }
-    // Read order matters (see checkCounters): product list, Redis, orders, then MySQL stock.
+    // Read order matters (see checkCounters): the catalogue, inventory-service's ledger mark, the
+    // unsettled orders, Redis, inventory-service's snapshot, then the order rows.
     const listed = await this.catalogue.fetchAll();
     // Products created before the index existed, or after Redis lost it, are listed again.
     await this.store.indexProducts(listed.map((p) => p.productId));
+    const mark = await this.catalogue.fetchLedgerPosition();
+    const unsettled = await this.orders.findUnsettled();
     const snapshots = await this.store.snapshot(listed.map((p) => p.productId));
     if (loaded && mode !== 'check' && snapshots.some((s) => s.counter !== null && !s.ready)) {
       // A counter not to be trusted (found stale, or new): orders reserved from the stale data
       // just before it was caught are still being recorded; let them land in MySQL first.
       await sleep(this.settings.rebuildGraceMs);
     }
-    let inFlight = await this.orders.findInFlight();
-    const recorded = await this.orders.existing(unexplainedReservations(snapshots, inFlight));
-    const current = await this.catalogue.fetchAll();
-    // After the stock (see fetchQueuedChanges): a change committed in between errs low.
-    const queued = await this.catalogue.fetchQueuedChanges();
-    if (!loaded) {
-      // Orders recorded while MySQL stock was read are not in it: count them too (errs low).
-      inFlight = [...inFlight, ...(await this.orders.findInFlight())];
-    }
-    const byId = new Map<string, CatalogueProduct>(current.map((p) => [p.productId, p]));
+    const asked = new Set(unsettled.map((o) => o.id));
+    for (const snapshot of snapshots) for (const r of snapshot.reservations) asked.add(r.orderId);
+    const inventory = await this.catalogue.fetchSnapshot([...asked], mark);
+    // Orders recorded while MySQL stock was read are not in it: count them too (errs low).
+    const lateUnsettled = loaded
+      ? []
+      : (await this.orders.findUnsettled()).filter((o) => o.kind !== 'restore-due');
+    const movements = [...inventory.movements.values()];
+    const sequences = await this.orders.sequencesOf(
+      movedOutsideSnapshot(snapshots, unsettled, movements),
+    );
+    const recorded = await this.orders.existing(unexplainedReservations(snapshots, unsettled));
+    // Products deleted since the listing are left out; the stock is the snapshot's.
+    const current = listed
+      .filter((p) => inventory.stock.has(p.productId))
+      .map((p) => ({ ...p, stock: inventory.stock.get(p.productId) as number }));
     const checks = checkCounters({
-      mysqlStock: new Map(current.map((p) => [p.productId, p.stock])),
+      mysqlStock: inventory.stock,
       snapshots,
-      inFlight,
+      unsettled,
+      lateUnsettled,
       recorded,
-      queued,
+      movements,
+      sequences,
+      queued: inventory.queued,
     });
+    const memory =
+      mode === 'periodic'
+        ? await this.store.readDriftMemory()
+        : { drifts: new Map<string, number>(), missing: new Set<string>() };
+
+    const byId = new Map<string, CatalogueProduct>(current.map((p) => [p.productId, p]));
 
     const pass: PassState = {
       mode,
@@ -323,6 +355,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       complete: true,
       sequences:
         mode === 'check' ? new Map<string, number>() : await this.orders.highestSequences(),
+      fence,
     };
     const results: ReconcileResult[] = [];
     for (const check of checks) {
@@ -331,7 +364,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       // Set as the product's handling goes, so a failure part-way still reports how far it got.
       const outcome: { action: ReconcileAction } = { action: 'none' };
       try {
-        await this.settle(check, product, snapshot, pass, outcome);
+        await this.settle(check, product, snapshot, pass, memory, outcome);
       } catch (error) {
         pass.complete = false;
         this.logger.warn(`reconciling ${check.productId} failed: ${(error as Error).message}`);
@@ -349,8 +382,10 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     this.driftGauge?.set(drifting.reduce((units, check) => units + Math.abs(check.drift), 0));
     this.driftingProducts?.set(drifting.length);
     if (mode === 'periodic') {
-      this.previousDrift = pass.drifts;
-      this.previouslyMissing = pass.missing;
+      await this.store.writeDriftMemory(
+        { drifts: pass.drifts, missing: pass.missing },
+        Math.max(this.settings.reconcileIntervalMs * 5, 60_000),
+      );
     }
     if (mode !== 'check') {
       if (pass.changed.length > 0) await this.store.publishStockChanged(pass.changed);
@@ -368,6 +403,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     product: CatalogueProduct,
     snapshot: StockSnapshot | undefined,
     pass: PassState,
+    memory: DriftMemory,
     outcome: { action: ReconcileAction },
   ): Promise<void> {
     const { mode } = pass;
@@ -382,7 +418,7 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       outcome.action = 'missing';
       const rebuildNow =
         mode === 'repair' ||
-        (mode === 'periodic' && (!pass.loaded || this.previouslyMissing.has(check.productId)));
+        (mode === 'periodic' && (!pass.loaded || memory.missing.has(check.productId)));
       if (rebuildNow) await this.rebuild(check, product, pass, outcome);
       return;
     }
@@ -401,9 +437,9 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
       const repairNow =
         mode === 'repair' ||
         (mode === 'periodic' &&
-          this.previousDrift.get(check.productId) === check.drift &&
+          memory.drifts.get(check.productId) === check.drift &&
           (await this.isQuiet(check)));
-      if (repairNow) await this.repair(check, check.counter, pass, outcome);
+      if (repairNow && snapshot) await this.repair(check, snapshot, pass, outcome);
     }
   }
 
@@ -464,19 +500,34 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
     return ok;
   }
 
-  /** Sets a counter to its expected value by compare-and-set; false when it moved meanwhile. */
+  /**
+   * Moves a ready counter by the drift measured at its snapshot (fenced, see adjust-counter.lua);
+   * false when refused: an admin change applied meanwhile (the next pass sees it), or a reconciler
+   * with a newer lock wrote the counter.
+   */
   private async repair(
     check: CounterCheck,
-    observed: number,
+    snapshot: StockSnapshot,
     pass: PassState,
     outcome: { action: ReconcileAction },
   ): Promise<boolean> {
-    const ok = await this.store.repairCounter(check.productId, observed, check.expected);
+    const result = await this.store.adjustCounter(
+      check.productId,
+      snapshot.appliedChangeId,
+      check.drift,
+      pass.fence,
+    );
+    const ok = result.kind === 'adjusted';
     outcome.action = ok ? 'repaired' : 'repair-skipped';
+    if (result.kind === 'fenced') {
+      this.logger.warn(`repair of ${check.productId} refused: a newer reconciler holds the lock`);
+    }
     if (ok) {
       pass.changed.push(check.productId);
       pass.drifts.delete(check.productId);
       if (check.drift !== 0) this.repairs?.inc({ kind: 'repaired' });
+    } else {
+      pass.complete = false;
     }
     return ok;
   }

@@ -46,6 +46,19 @@ export class OrdersDb {
     return new Map(rows.map((r) => [r.id as string, r.status as string]));
   }
 
+  /** The newest orders of a product in a status, newest first. */
+  async latestOrders(
+    productId: string,
+    limit: number,
+    status: string,
+  ): Promise<{ id: string; userId: string }[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT id, user_id FROM orders WHERE product_id = ? AND status = ? ORDER BY created_at DESC LIMIT ?',
+      [productId, status, limit],
+    );
+    return rows.map((r) => ({ id: r.id as string, userId: String(r.user_id) }));
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

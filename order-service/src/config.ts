@@ -68,6 +68,14 @@ export const orderServiceEnvSchema = baseEnvSchema(
     ORDER_REPUBLISH_AFTER_MS: count(100, 600_000, 5_000),
     /** How often the outbox relay looks for orders, give-backs and restores that are due. */
     ORDER_RELAY_INTERVAL_MS: count(50, 60_000, 1_000),
+    /**
+     * How long an instance's outbox relay holds the rows it claimed (publishing, giving back,
+     * restoring) before another instance may take them over. The owner ends the lease as soon
+     * as the work is done, so this only matters when an instance dies mid-pass: its rows wait
+     * this long. Keep it above the Kafka send timeout, or a slow send is repeated by another
+     * instance (harmless, inventory-service is idempotent, but wasted).
+     */
+    ORDER_RELAY_LEASE_MS: count(500, 600_000, 15_000),
     /** A Redis reservation with no order row after this long is given back. */
     ORDER_RESERVATION_TIMEOUT_MS: count(1_000, 3_600_000, 10_000),
     /** How long a repeated Idempotency-Key is answered from Redis (MySQL keeps it forever). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { databaseOptions } from '@flash-sale/common';
+import { databaseOptions, openDatabase } from '@flash-sale/common';
 import { eventually } from '@flash-sale/common/testing';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
@@ -36,8 +36,7 @@ describe('orders repository (real MariaDB)', () => {
   let nextUser = Math.floor(Math.random() * 1e9) + 1e9;
 
   beforeAll(async () => {
-    db = new DataSource(databaseOptions(config, { entities: [], migrations }));
-    await db.initialize();
+    db = await openDatabase(databaseOptions(config, { entities: [], migrations }));
     orders = new SqlOrdersRepository(db);
     inFlight = new SqlInFlightOrders(db);
   });
@@ -282,7 +281,7 @@ describe('orders repository on a server whose default time zone is not UTC', () 
     const admin = await mysql.createConnection(server.connection());
     await admin.query('CREATE DATABASE order_service');
     await admin.end();
-    db = new DataSource(
+    db = await openDatabase(
       databaseOptions(
         {
           DB_HOST: '127.0.0.1',
@@ -295,7 +294,6 @@ describe('orders repository on a server whose default time zone is not UTC', () 
         { entities: [], migrations },
       ),
     );
-    await db.initialize();
     orders = new SqlOrdersRepository(db);
     inFlight = new SqlInFlightOrders(db);
   }, 60_000);

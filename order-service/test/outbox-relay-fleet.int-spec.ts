@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseOptions } from '@flash-sale/common';
+import { databaseOptions, openDatabase } from '@flash-sale/common';
 import { eventually } from '@flash-sale/common/testing';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
@@ -85,7 +85,7 @@ describe('outbox relay with several instances (real MariaDB)', () => {
   let db: DataSource;
 
   async function open(): Promise<DataSource> {
-    const source = new DataSource(
+    const source = await openDatabase(
       databaseOptions(
         {
           DB_HOST: infra.DB_HOST,
@@ -98,7 +98,6 @@ describe('outbox relay with several instances (real MariaDB)', () => {
         { entities: [], migrations },
       ),
     );
-    await source.initialize();
     sources.push(source);
     return source;
   }

@@ -2,12 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
-/** Next to this file; `npm run build` copies them into dist/ (scripts/copy-assets.mjs). */
-const SCRIPTS = {
-  acquire: readFileSync(new URL('./fenced-lock-acquire.lua', import.meta.url), 'utf8'),
-  confirm: readFileSync(new URL('./fenced-lock-confirm.lua', import.meta.url), 'utf8'),
-  release: readFileSync(new URL('./fenced-lock-release.lua', import.meta.url), 'utf8'),
-};
+/**
+ * Next to this file; `npm run build` copies them into dist/ (scripts/copy-assets.mjs). Read when
+ * the first lock is made, not on import: importing the package must not need them.
+ */
+let scripts: { acquire: string; confirm: string; release: string } | undefined;
+function loadScripts(): NonNullable<typeof scripts> {
+  const read = (name: string) => readFileSync(new URL(`./${name}.lua`, import.meta.url), 'utf8');
+  scripts ??= {
+    acquire: read('fenced-lock-acquire'),
+    confirm: read('fenced-lock-confirm'),
+    release: read('fenced-lock-release'),
+  };
+  return scripts;
+}
 
 /** One holder's hold on a {@link FencedLock}. */
 export interface FencedLease {
@@ -40,6 +48,7 @@ type ScriptRunner = Pick<Redis, 'eval'>;
 export class FencedLock {
   readonly key: string;
   readonly fenceKey: string;
+  private readonly scripts = loadScripts();
 
   constructor(
     private readonly redis: ScriptRunner,
@@ -54,7 +63,7 @@ export class FencedLock {
   async tryAcquire(): Promise<FencedLease | null> {
     const token = randomUUID();
     const fence = await this.redis.eval(
-      SCRIPTS.acquire,
+      this.scripts.acquire,
       2,
       this.key,
       this.fenceKey,
@@ -69,7 +78,13 @@ export class FencedLock {
    * {@link LockLostError} otherwise. Call it right before each write made under the lock.
    */
   async confirm(lease: FencedLease): Promise<void> {
-    const held = await this.redis.eval(SCRIPTS.confirm, 1, this.key, value(lease), this.leaseMs);
+    const held = await this.redis.eval(
+      this.scripts.confirm,
+      1,
+      this.key,
+      value(lease),
+      this.leaseMs,
+    );
     if (held !== 1) {
       throw new LockLostError(`lost the lock ${this.name} (fence ${lease.fence})`);
     }
@@ -77,7 +92,7 @@ export class FencedLock {
 
   /** Releases the lock if this holder still holds it (never another holder's). */
   async release(lease: FencedLease): Promise<boolean> {
-    return (await this.redis.eval(SCRIPTS.release, 1, this.key, value(lease))) === 1;
+    return (await this.redis.eval(this.scripts.release, 1, this.key, value(lease))) === 1;
   }
 
   /**

@@ -272,7 +272,7 @@ describe('a fleet of two order-services and two inventory-services (e2e, real pr
       ...list.map(([name, env]) => SpawnedService.start(name, env, 120_000)),
     ]);
     for (const outcome of outcomes) {
-      if (outcome.status === 'fulfilled') services.push(outcome.value as SpawnedService);
+      if (outcome.status === 'fulfilled') services.push(outcome.value);
     }
     if (kafkaOutcome.status === 'rejected') throw kafkaOutcome.reason;
     const failed = outcomes.find((o) => o.status === 'rejected');

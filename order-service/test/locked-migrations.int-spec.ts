@@ -86,8 +86,8 @@ describe('migrations under a named lock (real MariaDB)', () => {
     const [ran] = await admin.query<mysql.RowDataPacket[]>(
       `SELECT name, COUNT(*) AS n FROM ${database}.migrations GROUP BY name ORDER BY name`,
     );
-    expect(ran.map((r) => [r.name, Number(r.n)])).toEqual(
-      migrations.map((m) => [m.name, 1]).sort(([a], [b]) => String(a).localeCompare(String(b))),
+    expect(ran.map((r): [string, number] => [String(r.name), Number(r.n)])).toEqual(
+      migrations.map((m): [string, number] => [m.name, 1]).sort(([a], [b]) => a.localeCompare(b)),
     );
     // And the schema is there: every replica can use the table.
     for (const d of opened) {

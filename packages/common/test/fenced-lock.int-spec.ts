@@ -28,12 +28,12 @@ describe(FencedLock.name, () => {
     const leases = await Promise.all(instances.map((l) => l.tryAcquire()));
     const holders = leases.filter((l) => l !== null);
     expect(holders).toHaveLength(1);
-    const first = holders[0]!;
-    const holder = instances[leases.indexOf(first)]!;
+    const first = holders[0];
+    const holder = instances[leases.indexOf(first)];
 
     await holder.confirm(first);
     expect(await holder.release(first)).toBe(true);
-    const second = await instances[0]!.tryAcquire();
+    const second = await instances[0].tryAcquire();
     expect(second?.fence).toBeGreaterThan(first.fence);
     // Both keys share the hash tag: one Redis Cluster slot.
     expect(holder.key).toBe(`lock:{${name}}`);

@@ -72,8 +72,9 @@ export const orderServiceEnvSchema = baseEnvSchema(
      * How long an instance's outbox relay holds the rows it claimed (publishing, giving back,
      * restoring) before another instance may take them over. The owner ends the lease as soon
      * as the work is done, so this only matters when an instance dies mid-pass: its rows wait
-     * this long. Keep it above the Kafka send timeout, or a slow send is repeated by another
-     * instance (harmless, inventory-service is idempotent, but wasted).
+     * this long. The trade-off: a send still hanging when the lease ends (the Kafka send timeout
+     * is 30 s) may be repeated by another instance, which is harmless (inventory-service is
+     * idempotent per order) but wasted; a longer lease delays a dead instance's rows longer.
      */
     ORDER_RELAY_LEASE_MS: count(500, 600_000, 15_000),
     /** A Redis reservation with no order row after this long is given back. */

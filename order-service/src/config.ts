@@ -68,6 +68,15 @@ export const orderServiceEnvSchema = baseEnvSchema(
     ORDER_REPUBLISH_AFTER_MS: count(100, 600_000, 5_000),
     /** How often the outbox relay looks for orders, give-backs and restores that are due. */
     ORDER_RELAY_INTERVAL_MS: count(50, 60_000, 1_000),
+    /**
+     * How long an instance's outbox relay holds the rows it claimed (publishing, giving back,
+     * restoring) before another instance may take them over. The owner ends the lease as soon
+     * as the work is done, so this only matters when an instance dies mid-pass: its rows wait
+     * this long. The trade-off: a send still hanging when the lease ends (the Kafka send timeout
+     * is 30 s) may be repeated by another instance, which is harmless (inventory-service is
+     * idempotent per order) but wasted; a longer lease delays a dead instance's rows longer.
+     */
+    ORDER_RELAY_LEASE_MS: count(500, 600_000, 15_000),
     /** A Redis reservation with no order row after this long is given back. */
     ORDER_RESERVATION_TIMEOUT_MS: count(1_000, 3_600_000, 10_000),
     /** How long a repeated Idempotency-Key is answered from Redis (MySQL keeps it forever). */

@@ -1,18 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { databaseOptions } from '@flash-sale/common';
+import { databaseOptions, openDatabase } from '@flash-sale/common';
 import { eventually } from '@flash-sale/common/testing';
 import mysql from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { loadOrderServiceConfig } from '../src/config.js';
 import { migrations } from '../src/database/migrations/index.js';
 import { OrderStatus, type NewOrder } from '../src/orders/order.js';
-import { DuplicateOrderError } from '../src/orders/orders.repository.js';
+import { DuplicateOrderError, type RelayLease } from '../src/orders/orders.repository.js';
 import { SqlOrdersRepository } from '../src/orders/sql-orders.repository.js';
 import { SqlInFlightOrders } from '../src/stock/in-flight-orders.js';
 import { ThrowawayMariaDb } from './support/throwaway-mariadb.js';
 
 /** The SQL of the orders table on the real MariaDB; each test uses its own user ids and products. */
 const config = loadOrderServiceConfig({ ...process.env });
+
+const PEEK_LEASE: RelayLease = { owner: `repository-test-${randomUUID()}`, leaseMs: 60_000 };
+
+/** What a relay would claim now, released at once (so the next look sees the same rows). */
+async function peek<T extends { id: string }>(
+  orders: SqlOrdersRepository,
+  claim: (lease: RelayLease) => Promise<T[]>,
+): Promise<T[]> {
+  const rows = await claim(PEEK_LEASE);
+  await orders.releaseClaims(
+    PEEK_LEASE.owner,
+    rows.map((r) => r.id),
+  );
+  return rows;
+}
 
 describe('orders repository (real MariaDB)', () => {
   let db: DataSource;
@@ -21,8 +36,7 @@ describe('orders repository (real MariaDB)', () => {
   let nextUser = Math.floor(Math.random() * 1e9) + 1e9;
 
   beforeAll(async () => {
-    db = new DataSource(databaseOptions(config, { entities: [], migrations }));
-    await db.initialize();
+    db = await openDatabase(databaseOptions(config, { entities: [], migrations }));
     orders = new SqlOrdersRepository(db);
     inFlight = new SqlInFlightOrders(db);
   });
@@ -124,11 +138,15 @@ describe('orders repository (real MariaDB)', () => {
       { id: order.id, status: OrderStatus.Cancelled, stockReleaseDue: true, restoreDue: true },
     ]);
     expect(await orders.findById(order.id)).toMatchObject({ stockRelease: 'DUE', restore: 'DUE' });
-    expect((await orders.findStockReleaseDue(0, 10_000)).map((o) => o.id)).toContain(order.id);
-    expect((await orders.findRestoreDue(0, 10_000)).map((o) => o.id)).toContain(order.id);
-    expect((await orders.findStockReleaseDue(60_000, 10_000)).map((o) => o.id)).not.toContain(
-      order.id,
-    );
+    expect(
+      (await peek(orders, (l) => orders.claimStockReleaseDue(l, 0, 10_000))).map((o) => o.id),
+    ).toContain(order.id);
+    expect(
+      (await peek(orders, (l) => orders.claimRestoreDue(l, 0, 10_000))).map((o) => o.id),
+    ).toContain(order.id);
+    expect(
+      (await peek(orders, (l) => orders.claimStockReleaseDue(l, 60_000, 10_000))).map((o) => o.id),
+    ).not.toContain(order.id);
     await orders.markStockReleased([order.id]);
     await orders.markRestoreSent([order.id], 60_000);
     expect(await orders.findById(order.id)).toMatchObject({
@@ -136,10 +154,14 @@ describe('orders repository (real MariaDB)', () => {
       restore: 'SENT',
     });
     // Sent is not done: unanswered, it is due again at next_restore_at (a minute here).
-    expect((await orders.findRestoreDue(0, 10_000)).map((o) => o.id)).not.toContain(order.id);
+    expect(
+      (await peek(orders, (l) => orders.claimRestoreDue(l, 0, 10_000))).map((o) => o.id),
+    ).not.toContain(order.id);
     await orders.markRestoreSent([order.id], 100);
     const resend = await eventually(async () =>
-      (await orders.findRestoreDue(0, 10_000)).find((o) => o.id === order.id),
+      (await peek(orders, (l) => orders.claimRestoreDue(l, 0, 10_000))).find(
+        (o) => o.id === order.id,
+      ),
     );
     expect(resend.restore).toBe('SENT');
     // The answer: done once, never due again, and a late "sent" does not undo it.
@@ -147,7 +169,9 @@ describe('orders repository (real MariaDB)', () => {
     expect(await orders.markRestoreDone([order.id])).toEqual([]);
     await orders.markRestoreSent([order.id], 100);
     expect((await orders.findById(order.id))?.restore).toBe('DONE');
-    expect((await orders.findRestoreDue(0, 10_000)).map((o) => o.id)).not.toContain(order.id);
+    expect(
+      (await peek(orders, (l) => orders.claimRestoreDue(l, 0, 10_000))).map((o) => o.id),
+    ).not.toContain(order.id);
     expect((await orders.findByIds([order.id, randomUUID()])).map((o) => o.id)).toEqual([order.id]);
   });
 
@@ -155,11 +179,15 @@ describe('orders repository (real MariaDB)', () => {
     const due = newOrder({ nextPublishAt: new Date(Date.now() - 1_000) });
     const later = newOrder();
     await orders.insertMany([due, later]);
-    const found = (await orders.findDueForPublish(10_000)).map((o) => o.id);
+    const found = (await peek(orders, (l) => orders.claimDueForPublish(l, 10_000))).map(
+      (o) => o.id,
+    );
     expect(found).toContain(due.id);
     expect(found).not.toContain(later.id);
     await orders.reschedulePublish([due.id], 5_000);
-    expect((await orders.findDueForPublish(10_000)).map((o) => o.id)).not.toContain(due.id);
+    expect(
+      (await peek(orders, (l) => orders.claimDueForPublish(l, 10_000))).map((o) => o.id),
+    ).not.toContain(due.id);
   });
 
   it('pages a user’s orders newest first with a cursor', async () => {
@@ -276,7 +304,7 @@ describe('orders repository on a server whose default time zone is not UTC', () 
     const admin = await mysql.createConnection(server.connection());
     await admin.query('CREATE DATABASE order_service');
     await admin.end();
-    db = new DataSource(
+    db = await openDatabase(
       databaseOptions(
         {
           DB_HOST: '127.0.0.1',
@@ -289,7 +317,6 @@ describe('orders repository on a server whose default time zone is not UTC', () 
         { entities: [], migrations },
       ),
     );
-    await db.initialize();
     orders = new SqlOrdersRepository(db);
     inFlight = new SqlInFlightOrders(db);
   }, 60_000);
@@ -343,9 +370,11 @@ describe('orders repository on a server whose default time zone is not UTC', () 
     // Due in 10 minutes: compared with a +05:00 NOW(3) it would look 5 hours overdue.
     const later = newOrder({ nextPublishAt: new Date(Date.now() + 600_000) });
     await orders.insertMany([due, later]);
-    expect((await orders.findDueForPublish(100)).map((o) => o.id)).toEqual([due.id]);
+    expect((await peek(orders, (l) => orders.claimDueForPublish(l, 100))).map((o) => o.id)).toEqual(
+      [due.id],
+    );
     await orders.reschedulePublish([due.id], 60_000);
-    expect(await orders.findDueForPublish(100)).toEqual([]);
+    expect(await peek(orders, (l) => orders.claimDueForPublish(l, 100))).toEqual([]);
     const [row] = await db.query<{ next_publish_at: Date }[]>(
       'SELECT next_publish_at FROM orders WHERE id = ?',
       [due.id],
@@ -362,11 +391,13 @@ describe('orders repository on a server whose default time zone is not UTC', () 
     const changed = await orders.findById(order.id);
     expect(Math.abs(changed!.updatedAt.getTime() - Date.now())).toBeLessThan(10_000);
     // Just changed: not past a minute's grace, past none.
-    expect(await orders.findStockReleaseDue(60_000, 100)).toEqual([]);
-    expect(await orders.findRestoreDue(60_000, 100)).toEqual([]);
-    expect((await orders.findRestoreDue(0, 100)).map((o) => o.id)).toEqual([order.id]);
+    expect(await peek(orders, (l) => orders.claimStockReleaseDue(l, 60_000, 100))).toEqual([]);
+    expect(await peek(orders, (l) => orders.claimRestoreDue(l, 60_000, 100))).toEqual([]);
+    expect((await peek(orders, (l) => orders.claimRestoreDue(l, 0, 100))).map((o) => o.id)).toEqual(
+      [order.id],
+    );
     await orders.markRestoreSent([order.id], 60_000);
-    expect(await orders.findRestoreDue(0, 100)).toEqual([]);
+    expect(await peek(orders, (l) => orders.claimRestoreDue(l, 0, 100))).toEqual([]);
   });
 
   it('counts orders placed just now as recent, and an hour-old one as not', async () => {

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { databaseOptions, KafkaClient, KafkaConsumerService } from '@flash-sale/common';
+import {
+  databaseOptions,
+  KafkaClient,
+  KafkaConsumerService,
+  openDatabase,
+} from '@flash-sale/common';
 import { createTestApp, eventually } from '@flash-sale/common/testing';
 import { Topics } from '@flash-sale/contracts';
 import mysql from 'mysql2/promise';
@@ -114,8 +119,7 @@ describe('restores (e2e, real stack)', () => {
       // Also when the query fails: an open connection would keep Jest from exiting.
       await server.end();
     }
-    db = new DataSource(databaseOptions(config, { entities: [], migrations }));
-    await db.initialize();
+    db = await openDatabase(databaseOptions(config, { entities: [], migrations }));
     const orders = new SqlOrdersRepository(db);
 
     inventory = await SpawnedService.start('inventory-service', {

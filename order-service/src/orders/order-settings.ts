@@ -12,6 +12,7 @@ export interface OrderSettings {
   insertBatchSize: number;
   republishAfterMs: number;
   relayIntervalMs: number;
+  relayLeaseMs: number;
   reservationTimeoutMs: number;
   idempotencyTtlSeconds: number;
   failPoint: FailPoint | undefined;
@@ -29,6 +30,7 @@ export function orderSettingsFrom(config: OrderServiceConfig): OrderSettings {
     insertBatchSize: config.ORDER_INSERT_BATCH_SIZE,
     republishAfterMs: config.ORDER_REPUBLISH_AFTER_MS,
     relayIntervalMs: config.ORDER_RELAY_INTERVAL_MS,
+    relayLeaseMs: config.ORDER_RELAY_LEASE_MS,
     reservationTimeoutMs: config.ORDER_RESERVATION_TIMEOUT_MS,
     idempotencyTtlSeconds: config.ORDER_IDEMPOTENCY_TTL_SECONDS,
     failPoint: config.ORDER_FAILPOINT,

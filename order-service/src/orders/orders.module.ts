@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { FencedLock, REDIS_CLIENT } from '@flash-sale/common';
+import type { Redis } from 'ioredis';
 import { FailPoints } from '../fail-points.js';
 import { InventoryPublisher } from '../outbox/inventory.publisher.js';
 import { OrderOutboxRelay } from '../outbox/order-outbox.relay.js';
@@ -11,10 +13,15 @@ import { SoldOutGate } from '../placing/sold-out.gate.js';
 import { InventoryAnswers } from '../settling/inventory-answers.js';
 import { InventoryResponseHandler } from '../settling/inventory-response.handler.js';
 import { InventoryRestoreResponseHandler } from '../settling/inventory-restore-response.handler.js';
-import { ReservationSweeper } from '../settling/reservation-sweeper.js';
+import {
+  ReservationSweeper,
+  SWEEPER_LOCK,
+  SWEEPER_LOCK_NAME,
+} from '../settling/reservation-sweeper.js';
 import { RestoreAnswers } from '../settling/restore-answers.js';
 import { StockModule } from '../stock/stock.module.js';
 import { AfterOrdersCommitted, InventoryRequests } from './order-pipeline.ports.js';
+import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrderSettlement } from './order-settlement.js';
 import { OrdersRepository } from './orders.repository.js';
 import { SqlOrdersRepository } from './sql-orders.repository.js';
@@ -45,6 +52,14 @@ import { SqlOrdersRepository } from './sql-orders.repository.js';
     RestoreAnswers,
     InventoryRestoreResponseHandler,
     ReservationSweeper,
+    {
+      // One sweeper at a time across the fleet; a dead holder's lease runs out after one
+      // reservation timeout.
+      provide: SWEEPER_LOCK,
+      inject: [REDIS_CLIENT, ORDER_SETTINGS],
+      useFactory: (redis: Redis, settings: OrderSettings) =>
+        new FencedLock(redis, SWEEPER_LOCK_NAME, settings.reservationTimeoutMs),
+    },
     // outbox: inventory requests go over Kafka, and each committed insert batch is published
     // right after its commit (the relay republishes whatever that misses)
     { provide: InventoryRequests, useClass: InventoryPublisher },

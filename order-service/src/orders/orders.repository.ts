@@ -92,18 +92,39 @@ export abstract class OrdersRepository {
   /** The orders among `ids` that exist. */
   abstract findByIds(ids: string[]): Promise<Order[]>;
 
-  /** PENDING orders whose (re)publish is due, oldest first. */
-  abstract findDueForPublish(limit: number): Promise<PendingOrder[]>;
+  /**
+   * Claims PENDING orders whose (re)publish is due, oldest first: rows no other relay holds a
+   * live lease on are leased to `lease.owner` for `lease.leaseMs` (see {@link RelayLease}).
+   */
+  abstract claimDueForPublish(lease: RelayLease, limit: number): Promise<PendingOrder[]>;
 
   /** Pushes the next publish back: `baseDelayMs` doubled per attempt, at most a minute. */
   abstract reschedulePublish(ids: string[], baseDelayMs: number): Promise<void>;
 
-  /** Orders whose Redis give-back is due and was not done within `graceMs` of the change. */
-  abstract findStockReleaseDue(graceMs: number, limit: number): Promise<Order[]>;
+  /** Claims orders whose Redis give-back is due and was not done within `graceMs` of the change. */
+  abstract claimStockReleaseDue(
+    lease: RelayLease,
+    graceMs: number,
+    limit: number,
+  ): Promise<Order[]>;
 
   /**
-   * Cancelled orders whose restore is to be sent: due and not sent within `graceMs` of the change,
-   * or sent and not answered by their `next_restore_at`.
+   * Claims cancelled orders whose restore is to be sent: due and not sent within `graceMs` of the
+   * change, or sent and not answered by their `next_restore_at`.
    */
-  abstract findRestoreDue(graceMs: number, limit: number): Promise<Order[]>;
+  abstract claimRestoreDue(lease: RelayLease, graceMs: number, limit: number): Promise<Order[]>;
+
+  /** Ends `owner`'s leases on `ids` (the work is done, or failed and may be retried at once). */
+  abstract releaseClaims(owner: string, ids: string[]): Promise<void>;
+}
+
+/**
+ * A relay's claim on outbox rows. While the lease lasts no other relay takes the rows, so N
+ * instances share the backlog and each row is published once per lease; if the owner dies, the
+ * rows are taken over when the lease expires.
+ */
+export interface RelayLease {
+  /** Unique per relay instance (host, pid, random part). */
+  owner: string;
+  leaseMs: number;
 }

@@ -10,6 +10,7 @@ import {
   type OrderChange,
   type OrderPage,
   type PendingOrder,
+  type RelayLease,
 } from './orders.repository.js';
 
 interface OrderRow {
@@ -77,6 +78,9 @@ function insertValues(order: NewOrder): unknown[] {
     order.stockSeq ?? null,
   ];
 }
+
+/** A row no relay holds a live lease on (never leased, released, or the owner's lease ran out). */
+const LEASE_FREE = '(relay_lease_until IS NULL OR relay_lease_until <= NOW(3))';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -272,8 +276,8 @@ export class SqlOrdersRepository extends OrdersRepository {
     return rows.map(toOrder);
   }
 
-  async findDueForPublish(limit: number): Promise<PendingOrder[]> {
-    const rows = await this.db.query<
+  async claimDueForPublish(lease: RelayLease, limit: number): Promise<PendingOrder[]> {
+    const rows = await this.claim<
       {
         id: string;
         user_id: string | number;
@@ -282,12 +286,14 @@ export class SqlOrdersRepository extends OrdersRepository {
         request_id: string | null;
         created_at: Date;
       }[]
-    >(
-      `SELECT id, user_id, product_id, quantity, request_id, created_at FROM orders
-       WHERE status = 'PENDING' AND next_publish_at <= NOW(3)
-       ORDER BY next_publish_at LIMIT ?`,
-      [limit],
-    );
+    >(lease, [
+      {
+        sql: `SELECT id, user_id, product_id, quantity, request_id, created_at FROM orders
+              WHERE status = 'PENDING' AND next_publish_at <= NOW(3) AND ${LEASE_FREE}
+              ORDER BY next_publish_at LIMIT ?`,
+        params: [limit],
+      },
+    ]);
     return rows.map((r) => ({
       id: r.id,
       userId: String(r.user_id),
@@ -309,28 +315,86 @@ export class SqlOrdersRepository extends OrdersRepository {
     );
   }
 
-  async findStockReleaseDue(graceMs: number, limit: number): Promise<Order[]> {
-    const rows = await this.db.query<OrderRow[]>(
-      `SELECT ${ORDER_COLUMNS} FROM orders
-       WHERE stock_release = 'DUE' AND updated_at <= NOW(3) - INTERVAL ? * 1000 MICROSECOND
-       LIMIT ?`,
-      [graceMs, limit],
-    );
+  async claimStockReleaseDue(lease: RelayLease, graceMs: number, limit: number): Promise<Order[]> {
+    const rows = await this.claim<OrderRow[]>(lease, [
+      {
+        sql: `SELECT ${ORDER_COLUMNS} FROM orders
+              WHERE stock_release = 'DUE' AND updated_at <= NOW(3) - INTERVAL ? * 1000 MICROSECOND
+                AND ${LEASE_FREE}
+              LIMIT ?`,
+        params: [graceMs, limit],
+      },
+    ]);
     return rows.map(toOrder);
   }
 
-  async findRestoreDue(graceMs: number, limit: number): Promise<Order[]> {
+  async claimRestoreDue(lease: RelayLease, graceMs: number, limit: number): Promise<Order[]> {
     // Two index range reads on ix_orders_restore. A SENT row without next_restore_at was sent by
     // an earlier version that never heard back: resent at once.
-    const rows = await this.db.query<OrderRow[]>(
-      `(SELECT ${ORDER_COLUMNS} FROM orders
-         WHERE restore = 'DUE' AND updated_at <= NOW(3) - INTERVAL ? * 1000 MICROSECOND LIMIT ?)
-       UNION ALL
-       (SELECT ${ORDER_COLUMNS} FROM orders
-         WHERE restore = 'SENT' AND (next_restore_at IS NULL OR next_restore_at <= NOW(3)) LIMIT ?)`,
-      [graceMs, limit, limit],
-    );
+    const rows = await this.claim<OrderRow[]>(lease, [
+      {
+        sql: `SELECT ${ORDER_COLUMNS} FROM orders
+              WHERE restore = 'DUE' AND updated_at <= NOW(3) - INTERVAL ? * 1000 MICROSECOND
+                AND ${LEASE_FREE}
+              LIMIT ?`,
+        params: [graceMs, limit],
+      },
+      {
+        sql: `SELECT ${ORDER_COLUMNS} FROM orders
+              WHERE restore = 'SENT' AND (next_restore_at IS NULL OR next_restore_at <= NOW(3))
+                AND ${LEASE_FREE}
+              LIMIT ?`,
+        params: [limit],
+      },
+    ]);
     return rows.slice(0, limit).map(toOrder);
+  }
+
+  async releaseClaims(owner: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    // updated_at kept: a lease is bookkeeping, not a change of the order (the give-back grace and
+    // the reconciler's "quiet product" both read updated_at).
+    await this.db.query(
+      `UPDATE orders SET relay_owner = NULL, relay_lease_until = NULL, updated_at = updated_at
+       WHERE id IN (${placeholders(ids.length)}) AND relay_owner = ?`,
+      [...ids, owner],
+    );
+  }
+
+  /**
+   * Takes the rows the `selects` find that nobody holds a live lease on, and leases them to
+   * `lease.owner`, in one short transaction. `FOR UPDATE SKIP LOCKED` (MariaDB >= 10.6, MySQL
+   * >= 8.0) makes concurrent relays pass over each other's rows instead of waiting or taking them
+   * too; once committed, the lease keeps them off the other relays' selects until it expires.
+   * READ COMMITTED: a locking range read there takes no gap locks, so the hot path's inserts of
+   * new PENDING rows never wait on a relay.
+   */
+  private async claim<R extends { id: string }[]>(
+    lease: RelayLease,
+    selects: { sql: string; params: unknown[] }[],
+  ): Promise<R> {
+    return this.db.transaction('READ COMMITTED', async (manager) => {
+      const rows: { id: string }[] = [];
+      const seen = new Set<string>();
+      for (const { sql, params } of selects) {
+        for (const row of await manager.query<R>(`${sql} FOR UPDATE SKIP LOCKED`, params)) {
+          if (seen.has(row.id)) continue;
+          seen.add(row.id);
+          rows.push(row);
+        }
+      }
+      if (rows.length > 0) {
+        await manager.query(
+          `UPDATE orders
+           SET relay_owner = ?,
+               relay_lease_until = NOW(3) + INTERVAL ? * 1000 MICROSECOND,
+               updated_at = updated_at
+           WHERE id IN (${placeholders(rows.length)})`,
+          [lease.owner, lease.leaseMs, ...rows.map((r) => r.id)],
+        );
+      }
+      return rows as R;
+    });
   }
 }
 

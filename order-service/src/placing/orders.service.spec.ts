@@ -22,6 +22,7 @@ const settings: OrderSettings = {
   insertBatchSize: 10,
   republishAfterMs: 5_000,
   relayIntervalMs: 1_000,
+  relayLeaseMs: 15_000,
   reservationTimeoutMs: 10_000,
   idempotencyTtlSeconds: 60,
   failPoint: undefined,

@@ -5,6 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
+import type { FencedLease, FencedLock } from '@flash-sale/common';
 import { ReservationStore, type Reservation } from '../stock/reservation.store.js';
 import { ORDER_SETTINGS, type OrderSettings } from '../orders/order-settings.js';
 import { OrderSettlement } from '../orders/order-settlement.js';
@@ -12,12 +13,28 @@ import { OrderStatus } from '../orders/order.js';
 import { OrdersRepository } from '../orders/orders.repository.js';
 import { RepeatingTask } from '../repeating-task.js';
 
+/** Injection token of the sweeper's lock (a {@link FencedLock} in Redis, see orders.module.ts). */
+export const SWEEPER_LOCK = Symbol('SWEEPER_LOCK');
+
+/** The part of the fenced lock the sweeper uses. */
+export type SweeperLock = Pick<FencedLock, 'tryAcquire' | 'confirm' | 'release'>;
+
+/** The lock's name: one sweeper at a time among every instance sharing the Redis. */
+export const SWEEPER_LOCK_NAME = 'reservation-sweeper';
+
 /**
  * Gives back reservations nobody recorded: the service died (or MySQL failed) between the Redis
  * script and the insert. A reservation older than ORDER_RESERVATION_TIMEOUT_MS without an order
  * row is recorded as a FAILED order (INSERT IGNORE: if the hot path's insert lands first, the
  * order simply goes on) and its units go back; reservations of orders already settled are
  * forgotten.
+ *
+ * With N instances, one sweeps at a time: a sweep runs under a fenced lock in Redis
+ * ({@link SWEEPER_LOCK}), and confirms it still holds it (token checked, lease extended) right
+ * before each of its writes, so an instance paused past its lease stops instead of writing on
+ * while another sweeps. Correctness does not rest on the lock: the order row decides who records
+ * a reservation (INSERT IGNORE on the order id) and a give-back happens once per order; the lock
+ * keeps N instances from reading every reservation and writing the same records N times.
  */
 @Injectable()
 export class ReservationSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,6 +47,7 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     private readonly settlement: OrderSettlement,
     @Inject(ORDER_SETTINGS)
     private readonly settings: Pick<OrderSettings, 'reservationTimeoutMs'>,
+    @Inject(SWEEPER_LOCK) private readonly lock: SweeperLock,
   ) {
     this.task = new RepeatingTask(
       () => this.sweepOnce(),
@@ -46,8 +64,21 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
     await this.task.stop();
   }
 
-  /** One sweep; returns the ids of the reservations given back. */
+  /**
+   * One sweep, if no other instance is sweeping; returns the ids of the reservations given back
+   * (none when another instance holds the lock).
+   */
   async sweepOnce(now = Date.now()): Promise<string[]> {
+    const lease = await this.lock.tryAcquire();
+    if (!lease) return [];
+    try {
+      return await this.sweep(lease, now);
+    } finally {
+      await this.lock.release(lease);
+    }
+  }
+
+  private async sweep(lease: FencedLease, now: number): Promise<string[]> {
     const cutoff = now - this.settings.reservationTimeoutMs;
     const old = (await this.stock.readAllReservations()).filter((r) => r.reservedAtMs <= cutoff);
     if (old.length === 0) return [];
@@ -57,11 +88,17 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
       return status !== undefined && status !== OrderStatus.Pending;
     });
     const unrecorded = old.filter((r) => !statuses.has(r.orderId));
-    await this.stock.dropReservations(settled);
+    if (settled.length > 0) {
+      await this.lock.confirm(lease);
+      await this.stock.dropReservations(settled);
+    }
 
     if (unrecorded.length === 0) return [];
+    await this.lock.confirm(lease);
     const recorded = new Set(await this.orders.insertAbandoned(unrecorded.map(abandonedOrder)));
     const abandoned = unrecorded.filter((r) => recorded.has(r.orderId));
+    if (abandoned.length === 0) return [];
+    await this.lock.confirm(lease);
     await this.settlement.giveBack(
       abandoned.map((r) => ({
         id: r.orderId,
@@ -72,9 +109,7 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnApplication
       })),
       { dropIdempotencyKey: true },
     );
-    if (abandoned.length > 0) {
-      this.logger.warn(`gave back ${abandoned.length} abandoned reservation(s)`);
-    }
+    this.logger.warn(`gave back ${abandoned.length} abandoned reservation(s)`);
     return abandoned.map((r) => r.orderId);
   }
 }

@@ -1,8 +1,8 @@
 import { bearer, newUserId } from './stack.js';
 
 export interface StreamResult {
-  /** Ids and quantities of the orders answered 201. */
-  accepted: { id: string; quantity: number }[];
+  /** Ids and quantities of the orders answered 201, and the service URL that answered. */
+  accepted: { id: string; quantity: number; url: string }[];
   /** How many answers of each status (0 = no answer: connection refused or reset). */
   statuses: Map<number, number>;
   /** Error codes of the answers that were not 201. */
@@ -30,8 +30,9 @@ export async function streamOrders(options: {
       const auth = bearer(newUserId());
       while (!options.stop()) {
         const quantity = options.quantity?.(n++) ?? 1;
+        const url = options.url();
         try {
-          const res = await fetch(`${options.url()}/api/orders`, {
+          const res = await fetch(`${url}/api/orders`, {
             method: 'POST',
             headers: { authorization: auth, 'content-type': 'application/json' },
             body: JSON.stringify({ productId: options.productId, quantity }),
@@ -39,7 +40,7 @@ export async function streamOrders(options: {
           });
           count(result.statuses, res.status);
           const body = (await res.json()) as { id?: string; code?: string };
-          if (res.status === 201 && body.id) result.accepted.push({ id: body.id, quantity });
+          if (res.status === 201 && body.id) result.accepted.push({ id: body.id, quantity, url });
           else if (body.code) count(result.codes, body.code);
           if (res.status === 503) await sleep(100);
         } catch {

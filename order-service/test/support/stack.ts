@@ -78,8 +78,14 @@ export class SpawnedService {
     });
     const service = new SpawnedService(name, `http://127.0.0.1:${port}`, child);
     const deadline = Date.now() + timeoutMs;
-    await service.waitFor('/api/health/ready', timeoutMs);
-    if (wait === 'healthy') await service.waitFor('/api/health', deadline - Date.now());
+    try {
+      await service.waitFor('/api/health/ready', timeoutMs);
+      if (wait === 'healthy') await service.waitFor('/api/health', deadline - Date.now());
+    } catch (error) {
+      // Nobody will hold on to a service that did not come up: stop it, or it outlives the test.
+      await service.stop('SIGKILL');
+      throw error;
+    }
     return service;
   }
 

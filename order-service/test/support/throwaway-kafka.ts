@@ -102,8 +102,8 @@ export class ThrowawayKafka {
       ...classpath,
       'kafka.tools.StorageTool',
       'format',
-      '-t',
-      clusterId,
+      // One argument: an id may start with '-', which the tool would read as an option.
+      `--cluster-id=${clusterId}`,
       '-c',
       props,
       '--standalone',

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions, MixedList } from 'typeorm';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
+import { openDatabase } from './locked-migrations.js';
 import { mysql2WithUtcSessions } from './utc-sessions.js';
 
 export interface DatabaseModuleOptions {
@@ -36,7 +37,9 @@ export function databaseOptions(
     database: config.DB_DATABASE,
     entities: options.entities,
     migrations: options.migrations,
-    migrationsRun: true,
+    // Run by openDatabase() under a MySQL named lock instead, so replicas that start together
+    // do not race (see locked-migrations.ts).
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
     timezone: 'Z',
@@ -56,7 +59,8 @@ export function databaseOptions(
 
 /**
  * The service's own MySQL/MariaDB database through TypeORM. The schema is owned by migrations,
- * run at start-up; `synchronize` stays off so no start ever alters tables on its own.
+ * run at start-up under a named lock (one replica migrates, the others wait for it);
+ * `synchronize` stays off so no start ever alters tables on its own.
  */
 @Module({})
 export class DatabaseModule {
@@ -71,6 +75,10 @@ export class DatabaseModule {
             retryAttempts: 10,
             retryDelay: 1_000,
           }),
+          dataSourceFactory: (dataSourceOptions) => {
+            if (!dataSourceOptions) throw new Error('no database options');
+            return openDatabase(dataSourceOptions);
+          },
         }),
       ],
     };

@@ -46,3 +46,4 @@ export { RUN_NODE_TEST_TIMEOUT_MS, runNode, type ProcessOutcome } from './run-no
 export { describeOperationalEndpoints } from './operational-endpoints.js';
 export { describeDependencyOutages } from './dependency-outages.js';
 export { TestTokenIssuer, type TestTokenIssuerOptions } from './token-issuer.js';
+export * from './consumer-group.js';

@@ -31,6 +31,16 @@ export class Recorder {
     this.cancelled = new Set();
     /** Keys still without a final answer when the clients gave up. */
     this.unanswered = [];
+    /**
+     * Every attempt, for the post-mortem of a liveness gap (written to the run's trace.jsonl):
+     * [sent, answered (ms since the sale started), instance index, 'place'|'cancel', status or
+     * the network error's name, the answer's code].
+     */
+    this.attempts = [];
+  }
+
+  attempt(sent, instance, what, outcome, code) {
+    this.attempts.push([sent, this.now(), instance, what, outcome, code ?? null]);
   }
 
   now() {
@@ -153,15 +163,19 @@ async function placeUntilFinal({
       recorder.unanswered.push({ key, productId, userIndex: i });
       return undefined;
     }
-    const url = `${orderUrls[(i + n + attempt) % orderUrls.length]}/api/orders`;
+    const instance = (i + n + attempt) % orderUrls.length;
+    const url = `${orderUrls[instance]}/api/orders`;
+    const sent = recorder.now();
     let res;
     try {
       res = await post(url, token, key, { productId, quantity });
-    } catch {
+    } catch (error) {
+      recorder.attempt(sent, instance, 'place', error?.name ?? 'Error');
       recorder.networkErrors += 1;
       await sleep(100);
       continue;
     }
+    recorder.attempt(sent, instance, 'place', res.status, res.body?.code);
     recorder.count(recorder.statuses, res.status);
     if (res.status === 201 || res.status === 200) {
       recorder.accept({
@@ -203,15 +217,19 @@ async function cancelUntilFinal({ i, order, token, orderUrls, recorder, control 
   recorder.cancelRequested.add(order.id);
   for (let attempt = 0; ; attempt++) {
     if (control.stopping && Date.now() > control.drainDeadline) return;
-    const url = `${orderUrls[(i + attempt) % orderUrls.length]}/api/orders/${order.id}/cancel`;
+    const instance = (i + attempt) % orderUrls.length;
+    const url = `${orderUrls[instance]}/api/orders/${order.id}/cancel`;
+    const sent = recorder.now();
     let res;
     try {
       res = await put(url, token);
-    } catch {
+    } catch (error) {
+      recorder.attempt(sent, instance, 'cancel', error?.name ?? 'Error');
       recorder.networkErrors += 1;
       await sleep(100);
       continue;
     }
+    recorder.attempt(sent, instance, 'cancel', res.status, res.body?.code);
     recorder.count(recorder.statuses, res.status);
     if (res.status === 200) {
       recorder.cancelled.add(order.id);

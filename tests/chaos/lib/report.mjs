@@ -1,7 +1,26 @@
 // The run's report: the safety checks (PASS/FAIL), the liveness table per fault (PASS/MISS
 // against the issue's targets), settling, and what the clients saw; as text and as Markdown.
+import { writeFile } from 'node:fs/promises';
+import * as prettier from 'prettier';
 import { markdownTable, textTable } from '../../load/lib/support.mjs';
 import { TARGETS } from './checks.mjs';
+
+/**
+ * The run's record as JSON in the shape the repository's prettier keeps, so that a report written
+ * into the tree (`--out docs/chaos`) leaves `npm run check` green: JSON.stringify's indented
+ * output, formatted by prettier's API (it keeps the objects expanded and puts short arrays on one
+ * line). `file` is where it will be written: its prettier settings (and parser) apply.
+ */
+export async function reportJson(result, file) {
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(JSON.stringify(result, null, 2), { ...options, filepath: file });
+}
+
+/** Writes `<base>.json` (see {@link reportJson}) and `<base>.md`. */
+export async function writeReport(base, result, command) {
+  await writeFile(`${base}.json`, await reportJson(result, `${base}.json`));
+  await writeFile(`${base}.md`, renderMarkdown(result, command));
+}
 
 function livenessRows(result) {
   return result.liveness.map((r) => [

@@ -72,13 +72,35 @@ export function selectFaults(plan, faults) {
 }
 
 /**
+ * When the services took the orders the buyers got a 201/200 for (`created_at`, set by the
+ * instance as it took the request), in ms since the sale started: the liveness measure's clock
+ * (see livenessTable).
+ */
+async function serverAcceptTimes(orderDb, recorder, productId, saleStart) {
+  const [rows] = await orderDb.query('SELECT id, created_at FROM orders WHERE product_id = ?', [
+    productId,
+  ]);
+  const createdAt = new Map(rows.map((r) => [r.id, r.created_at.getTime() - saleStart]));
+  const times = [];
+  for (const [id, a] of recorder.accepted) {
+    if (a.productId !== productId) continue;
+    // An accepted order is always there (else "no 201 lost" fails); the client's time otherwise.
+    times.push(createdAt.get(id) ?? a.t);
+  }
+  return times;
+}
+
+/**
  * Every client attempt, one JSON array a line (see Recorder.attempts), after the schedule's
  * steps: where a liveness gap came from (which instance, what answer, how long it took).
  */
 function writeTrace(file, recorder, timeline) {
   const lines = [
-    JSON.stringify({ columns: ['sent', 'answered', 'instance', 'what', 'outcome', 'code'] }),
+    JSON.stringify({
+      columns: ['sent', 'answered', 'instance', 'what', 'outcome', 'code', 'productId'],
+    }),
     ...timeline.steps.map((s) => JSON.stringify({ step: s })),
+    JSON.stringify({ loadStalls: recorder.stalls }),
     ...recorder.attempts.map((a) => JSON.stringify(a)),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -179,6 +201,7 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
     const saleStart = Date.now();
     const now = () => Date.now() - saleStart;
     const recorder = new Recorder(saleStart);
+    const stopStallWatch = recorder.watchStalls();
     clientsDone = startClients({
       seed,
       tokens,
@@ -230,6 +253,7 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
     control.drainDeadline = Date.now() + 60_000;
     log(`heal at ${(heal / 1000).toFixed(1)} s: load stops, clients finish their current order`);
     await clientsDone;
+    stopStallWatch();
     const drainS = (now() - heal) / 1000;
     writeTrace(join(runDir, 'trace.jsonl'), recorder, timeline);
 
@@ -238,6 +262,7 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
       ...dbConfig(),
       database: DATABASES.order,
       connectionLimit: 2,
+      timezone: 'Z', // the services write DATETIMEs in UTC
     });
     const inventoryDb = mysql.createPool({
       ...dbConfig(),
@@ -294,7 +319,10 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
     }
     const liveness = livenessTable({
       timeline,
-      acceptTimes: recorder.acceptTimes.get(products.main.id) ?? [],
+      acceptTimes: await serverAcceptTimes(orderDb, recorder, products.main.id, saleStart),
+      clientAcceptTimes: recorder.acceptTimes.get(products.main.id) ?? [],
+      demand: recorder.demand(products.main.id),
+      stalls: recorder.stalls,
       heal,
     });
     const settleTarget = {

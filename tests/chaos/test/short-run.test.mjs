@@ -1,6 +1,7 @@
-// The short seeded chaos run of `npm test` (<= 3 min): every safety check must hold. The liveness
-// targets are asserted only with CHAOS_ASSERT_LIVENESS=1 (off until the fixes of issue 12 are in);
-// the report is printed either way.
+// The short seeded chaos run of `npm test` (<= 3 min): every safety check must hold, and so must
+// every liveness target (issue 12), measured on the services' own clock with the load generator's
+// own stalls left out (see livenessTable), so that a busy machine is not taken for a broken
+// system. CHAOS_ASSERT_LIVENESS=0 reports the liveness table without asserting it.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { runChaos } from '../lib/run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SEED = Number(process.env.CHAOS_SEED ?? 7);
-const ASSERT_LIVENESS = process.env.CHAOS_ASSERT_LIVENESS === '1';
+const ASSERT_LIVENESS = process.env.CHAOS_ASSERT_LIVENESS !== '0';
 
 describe(`short chaos run (seed ${SEED})`, () => {
   let result;
@@ -35,7 +36,7 @@ describe(`short chaos run (seed ${SEED})`, () => {
     expect(failed).toEqual([]);
   });
 
-  test(`liveness: a verdict per fault${ASSERT_LIVENESS ? ', every target met' : ' (targets asserted with CHAOS_ASSERT_LIVENESS=1)'}`, () => {
+  test(`liveness: a verdict per fault${ASSERT_LIVENESS ? ', every target met' : ' (not asserted: CHAOS_ASSERT_LIVENESS=0)'}`, () => {
     expect(result).toBeDefined();
     expect(result.liveness.map((r) => r.fault)).toEqual([
       'baseline (before the first fault)',

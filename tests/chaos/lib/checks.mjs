@@ -204,14 +204,16 @@ export function livenessTable({
   ];
   for (const w of windows) {
     const inside = times.filter((t) => t >= w.start && t < w.end);
-    const seconds = Math.max(0, Math.ceil((w.end - w.start) / 1000));
-    const buckets = new Array(seconds).fill(0);
-    for (const t of inside) buckets[Math.floor((t - w.start) / 1000)] += 1;
+    // Whole seconds from the window's start; the remainder is judged as the last whole second
+    // of the window (a 0.1 s remainder without an order is no "second without").
+    const starts = [];
+    for (let from = w.start; from + 1000 <= w.end; from += 1000) starts.push(from);
+    if (starts.length > 0 && starts.at(-1) + 1000 < w.end) starts.push(w.end - 1000);
     let empty = 0;
-    for (const [i, n] of buckets.entries()) {
-      const from = w.start + i * 1000;
-      const to = Math.min(from + 1000, w.end);
-      if (n === 0 && overlaps(demand, from, to) && !overlaps(stalls, from, to)) empty += 1;
+    for (const from of starts) {
+      const to = from + 1000;
+      const taken = inside.some((t) => t >= from && t < to);
+      if (!taken && overlaps(demand, from, to) && !overlaps(stalls, from, to)) empty += 1;
     }
     const longest = longestGap(times, w.start, w.end);
     let target = null;

@@ -27,6 +27,17 @@ describe('livenessTable', () => {
     expect(pause(rows).longestGapS).toBeCloseTo(1.1, 1);
   });
 
+  test('the end of a window is judged as a whole second, not as a fragment of one', () => {
+    // The window is 5.1 s: its last 0.1 s holds no order, but no second went by without one.
+    const rows = livenessTable({
+      timeline,
+      heal: 6_100,
+      acceptTimes: accepts(0, 6_000),
+      demand: [[0, 6_100]],
+    });
+    expect(pause(rows)).toMatchObject({ secondsWithout: 0, verdict: 'PASS' });
+  });
+
   test('a second in which no buyer wanted the product is no liveness loss', () => {
     const rows = livenessTable({
       timeline,

@@ -364,8 +364,8 @@ export class KafkaConsumerService implements OnApplicationBootstrap, BeforeAppli
         `closing the consumer: ${(error as Error).message}; cutting its connections instead`,
       );
       // A consumer whose close failed or is still waiting for the broker is not gone: the client
-      // takes a failed close back (the LeaveGroup answered with an error after a broker pause
-      // leaves it open again), and a rejoin its heartbeat started goes on. After a 46 s broker
+      // (@platformatic/kafka 2.12) reopens a consumer whose LeaveGroup failed, and a rejoin that
+      // its heartbeat had started goes on whatever close() does. After a 46 s broker
       // pause the chaos suite saw one join the group again next to its replacement: a member that
       // heartbeats and is assigned partitions, but whose stream is closed, so those partitions
       // were never read and nothing settled until the process restarted. A closed connection pool

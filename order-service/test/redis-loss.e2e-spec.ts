@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { eventually } from '@flash-sale/common/testing';
 import { StockKeys } from '../src/stock/stock-keys.js';
-import { sleep, streamOrders } from './support/order-stream.js';
+import { streamOrders } from './support/order-stream.js';
 import { OrdersDb } from './support/orders-db.js';
 import { InventoryAdmin, newProductId, SpawnedService } from './support/stack.js';
 import { ThrowawayRedis } from './support/throwaway-redis.js';
@@ -64,30 +64,39 @@ describe('loss of Redis data (e2e, real stack)', () => {
       200,
     );
 
-    let flushedAt = 0;
     let stop = false;
+    let accepted = 0;
     const stream = streamOrders({
       url: () => orders.url,
       productId,
       workers: 16,
       stop: () => stop,
       pauseMs: 5,
+      onAccepted: () => (accepted += 1),
     });
-    await sleep(500);
-    const stockBeforeLoss = Number(await redis.client.get(StockKeys.stock(productId)));
-    await redis.client.flushall();
-    flushedAt = Date.now();
-    // Buyers keep ordering until the counters are rebuilt (the catalogue marked loaded again),
-    // and a little after, so sales are seen to resume; however long the rebuild takes here.
-    await eventually(
-      async () => ((await redis.client.exists(StockKeys.catalogueLoaded)) ? true : undefined),
-      30_000,
-      100,
-    );
-    await sleep(1_000);
-    stop = true;
+    let stockBeforeLoss = 0;
+    let acceptedBeforeLoss = 0;
+    try {
+      // Sales are flowing (however slow this machine is today), then Redis loses everything.
+      await eventually(() => (accepted >= 20 ? true : undefined), 30_000, 50);
+      stockBeforeLoss = Number(await redis.client.get(StockKeys.stock(productId)));
+      await redis.client.flushall();
+      acceptedBeforeLoss = accepted;
+      // Buyers keep ordering until the counters are rebuilt (the catalogue marked loaded again),
+      // and until orders are accepted again: sales are seen to resume, however long the rebuild
+      // takes here.
+      await eventually(
+        async () => ((await redis.client.exists(StockKeys.catalogueLoaded)) ? true : undefined),
+        30_000,
+        100,
+      );
+      const acceptedAtRebuild = accepted;
+      await eventually(() => (accepted > acceptedAtRebuild ? true : undefined), 30_000, 50);
+    } finally {
+      stop = true; // also when a wait fails: the buyers must not outlive the test
+    }
     const result = await stream;
-    expect(flushedAt).toBeGreaterThan(0);
+    expect(acceptedBeforeLoss).toBeGreaterThan(0);
 
     const statuses = [...result.statuses.keys()];
     for (const status of statuses) expect([201, 409, 503]).toContain(status);

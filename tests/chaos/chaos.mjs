@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// `npm run chaos [-- --seed N --profile full|short --out DIR --name NAME]`: the seeded chaos run
+// `npm run chaos [-- --seed N --profile full|short --faults a,b --out DIR --name NAME]`: the seeded chaos run
 // (see README). Prints the report and writes NAME.json and NAME.md (default chaos-<profile>-<seed>)
 // to DIR (default .cache/chaos).
 // Exits 1 when a safety check fails; with CHAOS_ASSERT_LIVENESS=1 also when a liveness target
 // is missed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { renderMarkdown, renderText } from './lib/report.mjs';
+import { renderText, writeReport } from './lib/report.mjs';
 import { runChaos } from './lib/run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     profile: { type: 'string', default: 'full' },
     out: { type: 'string', default: join(ROOT, '.cache', 'chaos') },
     name: { type: 'string' },
+    faults: { type: 'string' },
   },
 });
 const seed = Number(values.seed);
@@ -27,13 +28,13 @@ const started = Date.now();
 const log = (m) =>
   process.stderr.write(`[chaos ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${m}\n`);
 
-const result = await runChaos({ seed, profile: values.profile, root: ROOT, log });
+const faults = values.faults?.split(',').filter(Boolean);
+const result = await runChaos({ seed, profile: values.profile, root: ROOT, log, faults });
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
 const base = join(out, values.name ?? `chaos-${result.profile}-${seed}`);
-const command = `npm run chaos -- --seed ${seed} --profile ${result.profile}`;
-writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync(`${base}.md`, renderMarkdown(result, command));
+const command = `npm run chaos -- --seed ${seed} --profile ${result.profile}${faults ? ` --faults ${faults.join(',')}` : ''}`;
+await writeReport(base, result, command);
 process.stdout.write(renderText(result));
 process.stdout.write(`Report: ${relative(process.cwd(), base)}.md and .json\n`);
 const strict = process.env.CHAOS_ASSERT_LIVENESS === '1';

@@ -447,6 +447,15 @@ describe(OrdersService.name, () => {
       expect(settlement.sendRestores).toHaveBeenCalledWith([order]);
     });
 
+    it('answers without waiting for Kafka: the restore is sent in the background', async () => {
+      const order = storedOrder();
+      const { service, settlement } = cancelWith(order);
+      // A paused broker: the send never finishes (the relay resends it from the row).
+      jest.mocked(settlement.sendRestores).mockReturnValue(new Promise<void>(() => undefined));
+      await expect(service.cancel('7', order.id)).resolves.toMatchObject({ status: 'CANCELLED' });
+      expect(settlement.sendRestores).toHaveBeenCalledWith([order]);
+    });
+
     it.each([OrderStatus.Failed, OrderStatus.Cancelled])(
       'refuses a %s order with 409 and gives nothing back',
       async (status) => {

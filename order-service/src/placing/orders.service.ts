@@ -191,7 +191,8 @@ export class OrdersService {
    * through inventory-service, also now, whether or not the deduction is known to have happened:
    * inventory-service is the one that knows. It restores a deducted order once, answers "nothing
    * deducted" for a refused one, and records an order it has not seen yet as cancelled, so that
-   * its late request deducts nothing. The restore is resent until inventory-service answers.
+   * its late request deducts nothing. The restore is resent until inventory-service answers. The
+   * answer does not wait for Kafka (only for MySQL and Redis), as placing an order does not.
    */
   async cancel(userId: string, orderId: string): Promise<Order> {
     const [before] = await this.orders.changeLocked([orderId], ([order]) => {
@@ -210,7 +211,11 @@ export class OrdersService {
         dropIdempotencyKey: false,
       }),
     );
-    await this.settlement.bestEffort(`restoring cancelled order ${orderId}`, () =>
+    // Not awaited: the row already says the restore is due, and the relay sends it if this send
+    // fails. A cancel must not wait on Kafka: with the broker paused, each cancel held its buyer
+    // for the client's whole timeout (the send's deadline is 30 s), and in the chaos run most
+    // buyers were soon stuck in one, so orders stopped being placed at all.
+    void this.settlement.bestEffort(`restoring cancelled order ${orderId}`, () =>
       this.settlement.sendRestores([before]),
     );
     return (await this.orders.findById(orderId)) ?? { ...before, status: OrderStatus.Cancelled };

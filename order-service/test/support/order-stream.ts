@@ -21,6 +21,8 @@ export async function streamOrders(options: {
   stop: () => boolean;
   quantity?: (i: number) => number;
   pauseMs?: number;
+  /** Called at each 201, as it comes (a test can wait for sales to flow or to resume). */
+  onAccepted?: () => void;
 }): Promise<StreamResult> {
   const result: StreamResult = { accepted: [], statuses: new Map(), codes: new Map() };
   const count = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -40,8 +42,10 @@ export async function streamOrders(options: {
           });
           count(result.statuses, res.status);
           const body = (await res.json()) as { id?: string; code?: string };
-          if (res.status === 201 && body.id) result.accepted.push({ id: body.id, quantity, url });
-          else if (body.code) count(result.codes, body.code);
+          if (res.status === 201 && body.id) {
+            result.accepted.push({ id: body.id, quantity, url });
+            options.onAccepted?.();
+          } else if (body.code) count(result.codes, body.code);
           if (res.status === 503) await sleep(100);
         } catch {
           count(result.statuses, 0);

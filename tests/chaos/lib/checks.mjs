@@ -185,10 +185,41 @@ export function safetyChecks({ products, read, recorder, settle }) {
 
 /**
  * Liveness per fault on the product that never sells out: whole seconds of the fault's window
- * with no accepted order, and the longest stretch without one.
+ * in which buyers asked for it and no order was taken, and the longest stretch without one.
+ *
+ * Measured so that a busy machine does not pass for a broken system (nor hide one):
+ * - `acceptTimes` are the services' own times of the accepted orders (`created_at`: when the
+ *   instance took the request), not when the load process got round to reading the 201;
+ * - a second counts as "without" only if some buyer had a request for the product out in it
+ *   (`demand`: [sent, answered] of each attempt), so seconds in which every buyer happened to be
+ *   thinking, cancelling or buying the scarce product are no liveness loss;
+ * - the load process's own stalls (`stalls`: [from, to] in which its event loop did not run, so
+ *   it could neither send nor read) are left out of both measures and reported per window, as
+ *   time the instrument was blind. The targets themselves are the issue's.
+ * `clientAcceptTimes` (the 201 as the buyers saw it) are reported beside, unjudged.
  */
-export function livenessTable({ timeline, acceptTimes, heal }) {
+export function livenessTable({
+  timeline,
+  acceptTimes,
+  heal,
+  demand = [[0, Infinity]],
+  stalls = [],
+  clientAcceptTimes = acceptTimes,
+}) {
   const times = [...acceptTimes].sort((a, b) => a - b);
+  const clientTimes = [...clientAcceptTimes].sort((a, b) => a - b);
+  const overlaps = (intervals, from, to) => intervals.some(([a, b]) => a < to && b > from);
+  const stalledWithin = (from, to) =>
+    stalls.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
+  const longestGap = (list, start, end, blind = stalledWithin) => {
+    let longest = 0;
+    let last = start;
+    for (const t of [...list.filter((x) => x >= start && x < end), end]) {
+      longest = Math.max(longest, t - last - blind(last, t));
+      last = t;
+    }
+    return longest;
+  };
   const rows = [];
   const windows = [
     {
@@ -201,16 +232,18 @@ export function livenessTable({ timeline, acceptTimes, heal }) {
   ];
   for (const w of windows) {
     const inside = times.filter((t) => t >= w.start && t < w.end);
-    const seconds = Math.max(0, Math.ceil((w.end - w.start) / 1000));
-    const buckets = new Array(seconds).fill(0);
-    for (const t of inside) buckets[Math.floor((t - w.start) / 1000)] += 1;
-    const empty = buckets.filter((n) => n === 0).length;
-    let longest = 0;
-    let last = w.start;
-    for (const t of [...inside, w.end]) {
-      longest = Math.max(longest, t - last);
-      last = t;
+    // Whole seconds from the window's start; the remainder is judged as the last whole second
+    // of the window (a 0.1 s remainder without an order is no "second without").
+    const starts = [];
+    for (let from = w.start; from + 1000 <= w.end; from += 1000) starts.push(from);
+    if (starts.length > 0 && starts.at(-1) + 1000 < w.end) starts.push(w.end - 1000);
+    let empty = 0;
+    for (const from of starts) {
+      const to = from + 1000;
+      const taken = inside.some((t) => t >= from && t < to);
+      if (!taken && overlaps(demand, from, to) && !overlaps(stalls, from, to)) empty += 1;
     }
+    const longest = longestGap(times, w.start, w.end);
     let target = null;
     let ok = null;
     if (w.class === 'kafka-outage') {
@@ -228,6 +261,8 @@ export function livenessTable({ timeline, acceptTimes, heal }) {
       accepted: inside.length,
       secondsWithout: empty,
       longestGapS: +(longest / 1000).toFixed(1),
+      clientLongestGapS: +(longestGap(clientTimes, w.start, w.end, () => 0) / 1000).toFixed(1),
+      loadStalledS: +(stalledWithin(w.start, w.end) / 1000).toFixed(1),
       target,
       verdict: ok === null ? '-' : ok ? 'PASS' : 'MISS',
     });

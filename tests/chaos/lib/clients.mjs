@@ -6,6 +6,9 @@ import { sleep } from './processes.mjs';
 import { dice } from './random.mjs';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** The stall watch: a timer every TICK_MS; one that fires more than STALL_MS late is a stall. */
+const TICK_MS = 100;
+const STALL_MS = 400;
 
 /** What the clients saw during the run. Times are ms since the sale started. */
 export class Recorder {
@@ -31,6 +34,43 @@ export class Recorder {
     this.cancelled = new Set();
     /** Keys still without a final answer when the clients gave up. */
     this.unanswered = [];
+    /**
+     * Every attempt, for the post-mortem of a liveness gap (written to the run's trace.jsonl):
+     * [sent, answered (ms since the sale started), instance index, 'place'|'cancel', status or
+     * the network error's name, the answer's code].
+     */
+    this.attempts = [];
+    /** productId -> [first attempt, final answer] of each order (see demand). */
+    this.wanted = new Map();
+    /** [from, to] in which this process did not run (see watchStalls). */
+    this.stalls = [];
+  }
+
+  attempt(sent, instance, what, outcome, code, productId = null) {
+    this.attempts.push([sent, this.now(), instance, what, outcome, code ?? null, productId]);
+  }
+
+  /**
+   * When buyers wanted an order of `productId`: from the first attempt of each order until its
+   * final answer (retries and their back-off included).
+   */
+  demand(productId) {
+    return this.wanted.get(productId) ?? [];
+  }
+
+  /**
+   * Records the stretches in which this process's event loop did not run (a busy machine starves
+   * the load generator too): a timer due every TICK_MS that fires more than STALL_MS late marks
+   * [due, fired] as a stall. Returns a function that stops watching.
+   */
+  watchStalls() {
+    let last = this.now();
+    const timer = setInterval(() => {
+      const now = this.now();
+      if (now - last > STALL_MS) this.stalls.push([last + TICK_MS, now]);
+      last = now;
+    }, TICK_MS);
+    return () => clearInterval(timer);
   }
 
   now() {
@@ -118,6 +158,7 @@ export function startClients({ seed, tokens, orderUrls, products, recorder, cont
       const quantity = scarce ? 1 : rng.int(1, 2);
       const cancelLater = !scarce && rng.next() < profile.cancelShare;
       const key = `${runTag}-c${i}-o${n}`;
+      const wantedFrom = recorder.now();
       const order = await placeUntilFinal({
         i,
         n,
@@ -129,6 +170,9 @@ export function startClients({ seed, tokens, orderUrls, products, recorder, cont
         recorder,
         control,
       });
+      const spans = recorder.wanted.get(productId) ?? [];
+      spans.push([wantedFrom, recorder.now()]);
+      recorder.wanted.set(productId, spans);
       if (order && cancelLater)
         await cancelUntilFinal({ i, order, token, orderUrls, recorder, control });
       await sleep(profile.thinkMs * (0.5 + rng.next()));
@@ -153,15 +197,19 @@ async function placeUntilFinal({
       recorder.unanswered.push({ key, productId, userIndex: i });
       return undefined;
     }
-    const url = `${orderUrls[(i + n + attempt) % orderUrls.length]}/api/orders`;
+    const instance = (i + n + attempt) % orderUrls.length;
+    const url = `${orderUrls[instance]}/api/orders`;
+    const sent = recorder.now();
     let res;
     try {
       res = await post(url, token, key, { productId, quantity });
-    } catch {
+    } catch (error) {
+      recorder.attempt(sent, instance, 'place', error?.name ?? 'Error', null, productId);
       recorder.networkErrors += 1;
       await sleep(100);
       continue;
     }
+    recorder.attempt(sent, instance, 'place', res.status, res.body?.code, productId);
     recorder.count(recorder.statuses, res.status);
     if (res.status === 201 || res.status === 200) {
       recorder.accept({
@@ -203,15 +251,19 @@ async function cancelUntilFinal({ i, order, token, orderUrls, recorder, control 
   recorder.cancelRequested.add(order.id);
   for (let attempt = 0; ; attempt++) {
     if (control.stopping && Date.now() > control.drainDeadline) return;
-    const url = `${orderUrls[(i + attempt) % orderUrls.length]}/api/orders/${order.id}/cancel`;
+    const instance = (i + attempt) % orderUrls.length;
+    const url = `${orderUrls[instance]}/api/orders/${order.id}/cancel`;
+    const sent = recorder.now();
     let res;
     try {
       res = await put(url, token);
-    } catch {
+    } catch (error) {
+      recorder.attempt(sent, instance, 'cancel', error?.name ?? 'Error');
       recorder.networkErrors += 1;
       await sleep(100);
       continue;
     }
+    recorder.attempt(sent, instance, 'cancel', res.status, res.body?.code);
     recorder.count(recorder.statuses, res.status);
     if (res.status === 200) {
       recorder.cancelled.add(order.id);

@@ -1,7 +1,7 @@
 // One chaos run: its own Redis and Kafka, its own databases, five service instances, buyers under
 // steady load, the seeded faults one after the other, the heal, then the checks. Every process it
 // starts is killed at the end, also when it fails.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -63,13 +63,58 @@ async function http(method, url, { token, body, timeoutMs = 15_000 } = {}) {
   return { status: res.status, body: parsed };
 }
 
+/** The plan reduced to `faults` (all of it without), in the plan's order. */
+export function selectFaults(plan, faults) {
+  if (!faults || faults.length === 0) return plan;
+  const unknown = faults.filter((f) => !plan.some((s) => s.kind === f));
+  if (unknown.length > 0) throw new Error(`not in this profile's plan: ${unknown.join(', ')}`);
+  return plan.filter((s) => faults.includes(s.kind));
+}
+
 /**
- * @param o {seed, profile: 'short'|'full', root, log(message)}
+ * When the services took the orders the buyers got a 201/200 for (`created_at`, set by the
+ * instance as it took the request), in ms since the sale started: the liveness measure's clock
+ * (see livenessTable).
+ */
+async function serverAcceptTimes(orderDb, recorder, productId, saleStart) {
+  const [rows] = await orderDb.query('SELECT id, created_at FROM orders WHERE product_id = ?', [
+    productId,
+  ]);
+  const createdAt = new Map(rows.map((r) => [r.id, r.created_at.getTime() - saleStart]));
+  const times = [];
+  for (const [id, a] of recorder.accepted) {
+    if (a.productId !== productId) continue;
+    // An accepted order is always there (else "no 201 lost" fails); the client's time otherwise.
+    times.push(createdAt.get(id) ?? a.t);
+  }
+  return times;
+}
+
+/**
+ * Every client attempt, one JSON array a line (see Recorder.attempts), after the schedule's
+ * steps: where a liveness gap came from (which instance, what answer, how long it took).
+ */
+function writeTrace(file, recorder, timeline) {
+  const lines = [
+    JSON.stringify({
+      columns: ['sent', 'answered', 'instance', 'what', 'outcome', 'code', 'productId'],
+    }),
+    ...timeline.steps.map((s) => JSON.stringify({ step: s })),
+    JSON.stringify({ loadStalls: recorder.stalls }),
+    ...recorder.attempts.map((a) => JSON.stringify(a)),
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/**
+ * @param o {seed, profile: 'short'|'full', root, log(message), faults?: only these faults of the
+ *   plan (each with the timings the whole plan gives it: `--faults kafka-pause` replays the full
+ *   run's pause alone)}
  * @returns the run's record: plan, timeline, checks, liveness, counts
  */
-export async function runChaos({ seed, profile: profileName, root, log = () => {} }) {
+export async function runChaos({ seed, profile: profileName, root, log = () => {}, faults }) {
   const profile = PROFILES[profileName];
-  const plan = planSchedule(seed, profileName);
+  const plan = selectFaults(planSchedule(seed, profileName), faults);
   const settings = chaosSettings(root);
   const runDir = join(settings.cacheDir, `run-${profileName}-${seed}-${Date.now()}`);
   const logDir = join(runDir, 'logs');
@@ -156,6 +201,7 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
     const saleStart = Date.now();
     const now = () => Date.now() - saleStart;
     const recorder = new Recorder(saleStart);
+    const stopStallWatch = recorder.watchStalls();
     clientsDone = startClients({
       seed,
       tokens,
@@ -207,13 +253,16 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
     control.drainDeadline = Date.now() + 60_000;
     log(`heal at ${(heal / 1000).toFixed(1)} s: load stops, clients finish their current order`);
     await clientsDone;
+    stopStallWatch();
     const drainS = (now() - heal) / 1000;
+    writeTrace(join(runDir, 'trace.jsonl'), recorder, timeline);
 
     // Settling: both products quiet (nothing PENDING, no give-back or restore due).
     const orderDb = mysql.createPool({
       ...dbConfig(),
       database: DATABASES.order,
       connectionLimit: 2,
+      timezone: 'Z', // the services write DATETIMEs in UTC
     });
     const inventoryDb = mysql.createPool({
       ...dbConfig(),
@@ -270,7 +319,10 @@ export async function runChaos({ seed, profile: profileName, root, log = () => {
     }
     const liveness = livenessTable({
       timeline,
-      acceptTimes: recorder.acceptTimes.get(products.main.id) ?? [],
+      acceptTimes: await serverAcceptTimes(orderDb, recorder, products.main.id, saleStart),
+      clientAcceptTimes: recorder.acceptTimes.get(products.main.id) ?? [],
+      demand: recorder.demand(products.main.id),
+      stalls: recorder.stalls,
       heal,
     });
     const settleTarget = {

@@ -1,11 +1,13 @@
 // The short seeded chaos run of `npm test` (<= 3 min): every safety check must hold. The liveness
-// targets are asserted only with CHAOS_ASSERT_LIVENESS=1 (off until the fixes of issue 12 are in);
-// the report is printed either way.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// targets (measured on the services' own clock, load-generator stalls left out: livenessTable)
+// are asserted only with CHAOS_ASSERT_LIVENESS=1: they do not hold reliably yet (seed 7 once
+// stopped selling for 16 s after the stale-snapshot fault, until the Kafka pause that followed
+// ended: the stale counter was not rebuilt meanwhile). The report is printed either way.
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@jest/globals';
-import { renderMarkdown, renderText } from '../lib/report.mjs';
+import { renderText, writeReport } from '../lib/report.mjs';
 import { runChaos } from '../lib/run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -24,11 +26,7 @@ describe(`short chaos run (seed ${SEED})`, () => {
     });
     const out = join(ROOT, '.cache', 'chaos');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `chaos-short-${SEED}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(
-      join(out, `chaos-short-${SEED}.md`),
-      renderMarkdown(result, 'npm test -w tests/chaos'),
-    );
+    await writeReport(join(out, `chaos-short-${SEED}`), result, 'npm test -w tests/chaos');
     process.stderr.write(renderText(result));
     expect(result.timeline.steps).toHaveLength(result.plan.length);
   }, 420_000); // ~3 min here; bounded generously for a loaded 2-core machine

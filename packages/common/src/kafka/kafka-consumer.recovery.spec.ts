@@ -14,6 +14,10 @@ import type { KafkaModuleOptions } from './kafka.options.js';
 class FakeConsumer extends EventEmitter {
   readonly stream = new PassThrough({ objectMode: true });
   closed = false;
+  /** What close() answers: nothing (it worked) or an error (e.g. a LeaveGroup refused). */
+  closeError: Error | undefined;
+  /** The connection pool: closing it is the last resort for a consumer that did not close. */
+  readonly connections = { close: jest.fn(() => Promise.resolve()) };
   readonly commits: bigint[] = [];
   consume(): Promise<PassThrough> {
     return Promise.resolve(this.stream);
@@ -21,7 +25,7 @@ class FakeConsumer extends EventEmitter {
   close(_force: boolean, callback: (error?: Error) => void): void {
     this.closed = true;
     this.stream.destroy();
-    callback();
+    callback(this.closeError);
   }
   deliver(offset: bigint): void {
     const value = JSON.stringify({
@@ -125,6 +129,26 @@ describe('KafkaConsumerService recovery', () => {
     service.made[1].stream.end();
     await until(() => service!.made.length === 3, 'a consumer after the stream ended');
     expect(service.made[0].closed && service.made[1].closed).toBe(true);
+  });
+
+  it('cuts the connections of a consumer whose close failed, so it cannot rejoin the group', async () => {
+    service = start(() => Promise.resolve());
+    await service.whenConsuming();
+    const [first] = service.made;
+    first.closeError = new Error('LeaveGroup: This is not the correct coordinator.');
+    first.emit('consumer:heartbeat:stalled', { stalledFor: 15_000 });
+    await until(() => service!.made.length === 2, 'a consumer after the stall');
+    expect(first.connections.close).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves the connections of a consumer that closed normally to its client', async () => {
+    service = start(() => Promise.resolve());
+    await service.whenConsuming();
+    const [first] = service.made;
+    first.emit('consumer:heartbeat:stalled', { stalledFor: 15_000 });
+    await until(() => service!.made.length === 2, 'a consumer after the stall');
+    expect(first.closed).toBe(true);
+    expect(first.connections.close).not.toHaveBeenCalled();
   });
 
   it('leaves the group with a batch that keeps failing instead of retrying it forever there', async () => {

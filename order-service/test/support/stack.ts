@@ -78,8 +78,14 @@ export class SpawnedService {
     });
     const service = new SpawnedService(name, `http://127.0.0.1:${port}`, child);
     const deadline = Date.now() + timeoutMs;
-    await service.waitFor('/api/health/ready', timeoutMs);
-    if (wait === 'healthy') await service.waitFor('/api/health', deadline - Date.now());
+    try {
+      await service.waitFor('/api/health/ready', timeoutMs);
+      if (wait === 'healthy') await service.waitFor('/api/health', deadline - Date.now());
+    } catch (error) {
+      // Not left running behind a failed test (nobody else holds it).
+      await service.stop();
+      throw error;
+    }
     return service;
   }
 

@@ -122,12 +122,16 @@ export async function ensureServices(options, repoRoot, cleanup) {
       cleanup.push(`stop ${s.name}`, () => stopChild(s));
     }
     progress(`starting ${missing.map((s) => s.name).join(', ')} (logs in ${logDir})`);
-    const deadline = Date.now() + 90_000;
+    const started = Date.now();
+    // A pool's workers start one after the other (the first runs the migrations): more time.
+    const deadline = Date.now() + 90_000 * Math.max(1, options.workerCount ?? 1);
     for (const s of missing) {
       while (!(await healthy(s.url))) {
         if (s.exited)
           throw new Error(`${s.name} exited while starting; see ${logDir}/${s.name}.log`);
-        if (Date.now() > deadline) throw new Error(`${s.name} did not become healthy in 90 s`);
+        if (Date.now() > deadline) {
+          throw new Error(`${s.name} did not become healthy in ${(deadline - started) / 1000} s`);
+        }
         await sleep(500);
       }
     }

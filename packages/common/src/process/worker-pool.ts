@@ -41,9 +41,11 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * keep dying, so a crash loop does not spin), and on SIGTERM or SIGINT sends every worker SIGTERM
  * and exits once all have exited: 0 when each drained, 1 otherwise.
  *
- * A worker that dies before any worker has served (the port is taken, the database refuses the
- * service's login) ends the pool with exit code 1, as the single process would end: a supervisor
- * sees the failure instead of a primary that restarts a broken start-up for ever.
+ * The first worker starts alone and the others once it serves, so that the migrations it runs
+ * at start-up are done before they start. A worker that dies before any has served (the port is
+ * taken, the database refuses the service's login) ends the pool with exit code 1, as the single
+ * process would end: a supervisor sees the failure instead of a primary that restarts a broken
+ * start-up for ever.
  */
 export class WorkerPool {
   private readonly slots = new Map<number, Worker>();
@@ -56,6 +58,9 @@ export class WorkerPool {
   private exitCode = 0;
   private killTimer: NodeJS.Timeout | undefined;
   private readonly onSignal = (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches every process of the group, and `npm start` then sends SIGTERM
+    // too: the first signal stops the pool, later ones change nothing.
+    if (this.stopping) return;
     this.options.logger.info(`${signal}: stopping ${this.slots.size} worker(s)`);
     this.stop(0);
   };
@@ -66,9 +71,11 @@ export class WorkerPool {
   async start(): Promise<void> {
     for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
     if (this.options.metrics) await this.serveMetrics(this.options.metrics);
-    for (let slot = 0; slot < this.options.workers; slot++) this.fork(slot);
+    // The first worker starts alone: it runs the database migrations (every instance runs them at
+    // start-up), so the others, forked once it serves, find them done instead of racing it.
+    this.fork(0);
     this.options.logger.info(
-      `${this.options.service}: primary ${process.pid} started ${this.options.workers} workers`,
+      `${this.options.service}: primary ${process.pid} starting ${this.options.workers} workers (the first alone)`,
     );
   }
 
@@ -104,7 +111,11 @@ export class WorkerPool {
     this.slots.set(slot, worker);
     this.metrics.track(worker);
     worker.once('listening', () => {
+      if (this.served) return;
       this.served = true;
+      for (let other = 1; other < this.options.workers; other++) {
+        if (!this.stopping) this.fork(other);
+      }
     });
     worker.on('exit', (code, signal) => {
       this.slots.delete(slot);

@@ -156,7 +156,7 @@ describe('order-service with WEB_CONCURRENCY=2 (e2e, real stack)', () => {
     const replacement = await eventually(async () => {
       const fresh = workerPids(primary).filter((pid) => pid !== survivor && pid !== killed);
       if (fresh.length !== 1) return undefined;
-      const seen = await answeringWorkers(port, [survivor, fresh[0]!]);
+      const seen = await answeringWorkers(port, [survivor, fresh[0]]);
       return seen.size === 2 && !seen.has(undefined) ? fresh[0] : undefined;
     }, 45_000);
     stopOrdering = true;

@@ -97,19 +97,19 @@ describe(WorkerPool.name, () => {
     const [port] = new Set(first.values());
     expect(new Set(first.values()).size).toBe(1); // one shared port
     const [killed, survivor] = [...first.keys()];
-    expect(await answeringPids(port!, 10)).toEqual(new Set(first.keys()));
+    expect(await answeringPids(port, 10)).toEqual(new Set(first.keys()));
 
     // The primary sums the workers' counters: all ten requests, whichever worker took them.
     const metrics = await fetchText(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(metrics).toMatch(/^fixture_requests_total 10$/m);
 
-    process.kill(killed!, 'SIGKILL');
+    process.kill(killed, 'SIGKILL');
     const replacement = await pool.waitFor('a replacement worker', () => {
       const pids = [...pool.listening().keys()].filter((pid) => pid !== killed && pid !== survivor);
       return pids[0];
     });
     expect(pool.output).toMatch(new RegExp(`worker ${killed} exited \\(signal SIGKILL\\)`));
-    expect(await answeringPids(port!, 10)).toEqual(new Set([survivor, replacement]));
+    expect(await answeringPids(port, 10)).toEqual(new Set([survivor, replacement]));
 
     pool.child.kill('SIGTERM');
     expect(await pool.exited).toEqual({ code: 0, signal: null });

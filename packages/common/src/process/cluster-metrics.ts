@@ -28,7 +28,7 @@ interface Message {
 }
 
 const asMessage = (value: unknown): Message =>
-  typeof value === 'object' && value !== null ? (value as Message) : {};
+  typeof value === 'object' && value !== null ? value : {};
 
 /** True in a process forked by a worker pool (the metrics and signals are then the primary's). */
 export function isPoolWorker(): boolean {

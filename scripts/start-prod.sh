@@ -16,8 +16,10 @@
 # Usage: scripts/start-prod.sh [--docker | --no-docker]   (default: --docker when an engine answers)
 # Stop:  scripts/stop-prod.sh
 # Environment: HEALTH_TIMEOUT (seconds, default 180); USER_SERVICE_PORT, ORDER_SERVICE_PORT,
-# INVENTORY_SERVICE_PORT (host ports, default 3001-3003); without Docker also the services' DB_*,
-# REDIS_*, KAFKA_BROKER, LOG_LEVEL, ... (see the README's Configuration).
+# INVENTORY_SERVICE_PORT (host ports, default 3001-3003); WEB_CONCURRENCY (worker processes per
+# service, default 1; the pid in .run/ is then the primary's, which stops every worker on SIGTERM);
+# without Docker also the services' DB_*, REDIS_*, KAFKA_BROKER, LOG_LEVEL, ... (see the README's
+# Configuration).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -37,7 +39,7 @@ for arg in "$@"; do
   case "$arg" in
     --docker) mode=docker ;;
     --no-docker) mode=local ;;
-    -h | --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $arg (see --help)" ;;
   esac
 done
@@ -163,7 +165,7 @@ for entry in "${SERVICES[@]}"; do
   [[ $name == user-service ]] || keep_keys=(-u JWT_PRIVATE_KEYS -u JWT_PRIVATE_KEYS_FILE)
   (
     cd "$name"
-    exec env -u DB_DATABASE "${keep_keys[@]}" NODE_ENV=production PORT="$port" \
+    exec env -u DB_DATABASE "${keep_keys[@]}" NODE_ENV=production PORT="$port" WEB_CONCURRENCY="${WEB_CONCURRENCY:-1}" \
       USER_SERVICE_URL="$user_service_url" INVENTORY_SERVICE_URL="$inventory_service_url" \
       setsid nohup node --enable-source-maps --max-old-space-size=160 --max-semi-space-size=8 dist/main.js >"$ROOT/logs/$name.log" 2>&1 </dev/null
   ) &

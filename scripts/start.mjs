@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { devAdmin, devAdminFile, welcome, withAdmin, withTerminalLogs } from './lib/first-run.mjs';
 import { useSupportedNode } from './lib/node.mjs';
-import { ROOT, SERVICES, setUp, step } from './lib/setup.mjs';
+import { ROOT, SERVICES as DEFAULT_SERVICES, setUp, step } from './lib/setup.mjs';
+
+// USER_SERVICE_PORT, ORDER_SERVICE_PORT, INVENTORY_SERVICE_PORT move a service off its default
+// port (as for scripts/start-prod.sh), e.g. to run a second stack beside one on 3001-3003.
+const SERVICES = DEFAULT_SERVICES.map((service) => {
+  const variable = `${service.name.toUpperCase().replace('-', '_')}_PORT`;
+  return { ...service, port: Number(process.env[variable] ?? service.port) };
+});
+const movedPorts = SERVICES.some((s, i) => s.port !== DEFAULT_SERVICES[i].port);
+const urlOf = (name) => `http://127.0.0.1:${SERVICES.find((s) => s.name === name).port}`;
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m'];
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -23,7 +32,9 @@ function prefixLines(stream, label, index, target) {
 // and then orders is not refused.
 async function waitReady(service) {
   const url = `http://127.0.0.1:${service.port}/api/health/ready`;
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  // With WEB_CONCURRENCY > 1 the first worker starts alone, then the others: allow for both.
+  const deadline =
+    Date.now() + HEALTH_TIMEOUT_MS * (Number(process.env.WEB_CONCURRENCY) > 1 ? 2 : 1);
   while (Date.now() < deadline) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
@@ -63,7 +74,15 @@ async function main() {
       ],
       {
         cwd: join(ROOT, service.dir),
-        env,
+        // WEB_CONCURRENCY (worker processes per service) passes through with the rest of env.
+        env: movedPorts
+          ? {
+              ...env,
+              PORT: String(service.port),
+              USER_SERVICE_URL: env.USER_SERVICE_URL ?? urlOf('user-service'),
+              INVENTORY_SERVICE_URL: env.INVENTORY_SERVICE_URL ?? urlOf('inventory-service'),
+            }
+          : env,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -106,7 +125,9 @@ async function main() {
     (s, i) =>
       `  ${s.name.padEnd(18)} http://localhost:${s.port}/api   docs: http://localhost:${s.port}/api/docs   ${healthy[i] ? 'ready' : 'NOT READY: see its log lines, /api/health/ready and /api/health'}`,
   );
-  step(`Services are up (Ctrl-C stops them):\n${lines.join('\n')}`);
+  const workers =
+    Number(env.WEB_CONCURRENCY ?? 1) > 1 ? `, ${env.WEB_CONCURRENCY} workers each` : '';
+  step(`Services are up (Ctrl-C stops them${workers}):\n${lines.join('\n')}`);
   if (healthy.every(Boolean)) {
     const text = await welcome({ root: ROOT, admin, services: SERVICES, demo });
     if (text) {

@@ -15,7 +15,7 @@
 //    /proc throughout.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -283,9 +283,20 @@ async function main() {
   process.on('SIGTERM', onSignal);
 
   try {
-    const result = await bench(options, runTag, startedAt, cleanup, argv);
-    await cleanup.run();
-    const text = renderText(result);
+    // --workers 1,2: the whole bench once per worker count (services started with
+    // WEB_CONCURRENCY=N, stopped by the cleanup in between); the last run is reported in full,
+    // with every run's key figures under `byWorkers`.
+    const counts = options.workers.length > 0 ? options.workers : [undefined];
+    const runs = [];
+    for (const workerCount of counts) {
+      if (workerCount !== undefined) step(`WEB_CONCURRENCY=${workerCount}`);
+      const tag = counts.length > 1 ? `${runTag}w${workerCount}` : runTag;
+      runs.push(await bench({ ...options, workerCount }, tag, startedAt, cleanup, argv));
+      await cleanup.run();
+    }
+    const result = runs.at(-1);
+    if (counts.length > 1) result.byWorkers = runs.map(workerFigures);
+    const text = `${renderText(result)}${counts.length > 1 ? `\n${workersText(result.byWorkers)}\n` : ''}`;
     process.stdout.write(`\n${text}\n`);
     mkdirSync(options.out, { recursive: true });
     const stamp = startedAt.toISOString().replace(/[:]/g, '-').replace(/\..*$/, 'Z');
@@ -294,16 +305,58 @@ async function main() {
     const charts = benchCharts(result);
     for (const [file, svg] of Object.entries(charts)) writeFileSync(join(options.out, file), svg);
     const mdFile = join(options.out, 'README.md');
-    const markdown = renderMarkdown(result, relative(options.out, jsonFile), Object.keys(charts));
+    const markdown =
+      renderMarkdown(result, relative(options.out, jsonFile), Object.keys(charts)) +
+      (result.byWorkers
+        ? `\n## By worker processes per service\n\n${workersText(result.byWorkers)}\n`
+        : '');
     writeFileSync(mdFile, await formatted(mdFile, markdown));
     const shown = (f) => relative(process.env.INIT_CWD ?? process.cwd(), f) || f;
     step(`Wrote ${shown(jsonFile)}, ${shown(mdFile)} and ${Object.keys(charts).join(', ')}`);
-    if (!result.audit.ok) process.exitCode = 1;
+    if (runs.some((run) => !run.audit.ok)) process.exitCode = 1;
   } catch (error) {
     progress(`bench failed: ${error.stack ?? error.message}`);
     await cleanup.run();
     process.exitCode = 1;
   }
+}
+
+/** The child processes of `pid` (a worker pool's workers); none when it has no children. */
+function workerPidsOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** One run's key figures, for the comparison of worker counts. */
+function workerFigures(run) {
+  return {
+    workers: run.options.workerCount,
+    productId: run.productId,
+    ordersPerSecond: run.orderPhase.rps,
+    orderP99Ms: run.orderPhase.latency.ok.p99,
+    soldOutPerSecond: run.soldOutPhase.rps,
+    settleP99Ms: run.settlement.perOrderMs?.p99 ?? null,
+    oversold: run.settlement.oversold,
+    leaked: run.settlement.leaked,
+    auditOk: run.audit.ok,
+  };
+}
+
+function workersText(rows) {
+  const base = rows[0].ordersPerSecond;
+  return rows
+    .map(
+      (r) =>
+        `- WEB_CONCURRENCY=${r.workers}: ${fmt.int(r.ordersPerSecond)} orders/s (${(r.ordersPerSecond / base).toFixed(2)}x), p99 ${fmt.ms(r.orderP99Ms)}, sold-out ${fmt.int(r.soldOutPerSecond)}/s, settle p99 ${r.settleP99Ms === null ? '-' : fmt.ms(r.settleP99Ms)}, oversold ${r.oversold}, leaked ${r.leaked}, audit ${r.auditOk ? 'PASS' : 'FAIL'}`,
+    )
+    .join('\n');
 }
 
 async function bench(options, runTag, startedAt, cleanup, argv) {
@@ -341,6 +394,10 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   };
   const sampler = new ResourceSampler(options.sampleMs);
   for (const s of services) sampler.track(s.name, s.pid);
+  // WEB_CONCURRENCY > 1: s.pid is the primary (it only supervises); the workers do the work.
+  for (const s of services) {
+    workerPidsOf(s.pid).forEach((pid, i) => sampler.track(`${s.name} worker ${i + 1}`, pid));
+  }
   for (const [name, pid] of Object.entries(infraPids)) sampler.track(name, pid);
   sampler.track('bench (autocannon)', process.pid);
   sampler.start();

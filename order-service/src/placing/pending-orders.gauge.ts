@@ -28,6 +28,8 @@ export class PendingOrdersGauge implements OnApplicationBootstrap, OnApplication
     this.gauge = new Gauge({
       name: 'outbox_pending',
       help: 'Orders waiting for inventory-service to answer (all instances)',
+      // Every worker counts all instances' orders: a pool's primary keeps the largest, not the sum.
+      aggregator: 'max',
       registers: [metrics.registry],
       collect: () => this.gauge.set(this.current),
     });

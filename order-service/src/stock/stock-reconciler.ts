@@ -165,11 +165,15 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
         help:
           'Units by which the Redis counters differ from MySQL stock - units in flight, summed ' +
           'over products (absolute), at the last reconciliation',
+        // Every worker reconciles every product: a pool's primary keeps the largest, not the sum.
+        aggregator: 'max',
         registers: [metrics.registry],
       });
       this.driftingProducts = new Gauge({
         name: 'stock_counter_drift_products',
         help: 'Products whose Redis counter differed from MySQL at the last reconciliation',
+        // Every worker reconciles every product: a pool's primary keeps the largest, not the sum.
+        aggregator: 'max',
         registers: [metrics.registry],
       });
       this.repairs = new Counter({

@@ -82,8 +82,9 @@ export class SpawnedService {
       await service.waitFor('/api/health/ready', timeoutMs);
       if (wait === 'healthy') await service.waitFor('/api/health', deadline - Date.now());
     } catch (error) {
-      // Nobody will hold on to a service that did not come up: stop it, or it outlives the test.
-      await service.stop('SIGKILL');
+      // Nobody will hold on to a service that did not come up: stop it, or it outlives the test
+      // (SIGTERM first, so that a worker pool's primary takes its workers down with it).
+      await service.stop();
       throw error;
     }
     return service;

@@ -12,3 +12,4 @@ export * from './metrics/index.js';
 export * from './rate-limit/index.js';
 export * from './redis/index.js';
 export * from './validation/index.js';
+export * from './process/index.js';

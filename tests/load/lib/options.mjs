@@ -24,6 +24,7 @@ const SPEC = {
   'no-start': ['BENCH_NO_START', false, 'bool'],
   'keep-product': ['BENCH_KEEP_PRODUCT', false, 'bool'],
   'no-floors': ['BENCH_NO_FLOORS', false, 'bool'],
+  workers: ['BENCH_WORKERS', '', 'workers'], // '' = WEB_CONCURRENCY left as it is
   help: ['', false, 'bool'],
 };
 
@@ -51,6 +52,9 @@ Flags (environment variable in brackets; a flag wins):
   --no-start                 never start the services; fail if they are not up [BENCH_NO_START=1]
   --keep-product             keep the bench products in the catalogue afterwards [BENCH_KEEP_PRODUCT=1]
   --no-floors                skip the bare-Fastify floors (ratios and two targets become "n/a")
+  --workers N[,N...]         start the services with WEB_CONCURRENCY=N (they must be down); a list
+                             runs the whole bench once per count, the services restarted between,
+                             and compares their orders/s [BENCH_WORKERS] (unset: WEB_CONCURRENCY as is)
 Other environment: ADMIN_USERNAME/ADMIN_PASSWORD (admin login; set for services the bench starts),
 DB_HOST DB_PORT DB_USERNAME DB_PASSWORD ORDER_DB_DATABASE (order_service's MySQL, read-only),
 REDIS_HOST REDIS_PORT, KAFKA_BROKER, JWT_PRIVATE_KEYS_FILE (user-service's keys, to sign an admin token when no admin login is set;
@@ -66,6 +70,16 @@ function convert(name, kind, raw) {
       );
     }
     return n;
+  }
+  if (kind === 'workers') {
+    if (raw === '') return [];
+    const counts = String(raw)
+      .split(',')
+      .map((part) => Number(part.trim()));
+    if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) {
+      throw new Error(`--${name} must list worker counts 1-64, e.g. 1,2; got "${raw}"`);
+    }
+    return counts;
   }
   if (kind === 'url') {
     try {

@@ -48,6 +48,13 @@ export async function ensureServices(options, repoRoot, cleanup) {
     username: process.env.ADMIN_USERNAME,
     password: process.env.ADMIN_PASSWORD,
   };
+  // --workers: WEB_CONCURRENCY can only be given to services the bench starts.
+  if (options.workerCount !== undefined && missing.length < services.length) {
+    const running = services.filter((s) => !missing.includes(s));
+    throw new Error(
+      `--workers ${options.workerCount}: ${running.map((s) => `${s.name} (${s.url})`).join(', ')} already running; stop them (the bench starts them with WEB_CONCURRENCY) or leave out --workers`,
+    );
+  }
   if (missing.length > 0) {
     if (options.noStart) {
       throw new Error(`not up: ${missing.map((s) => `${s.name} (${s.url})`).join(', ')}`);
@@ -74,6 +81,9 @@ export async function ensureServices(options, repoRoot, cleanup) {
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         USER_SERVICE_URL: options.userUrl,
         INVENTORY_SERVICE_URL: options.inventoryUrl,
+        ...(options.workerCount === undefined
+          ? {}
+          : { WEB_CONCURRENCY: String(options.workerCount) }),
       };
       // Every buyer logs in from this one address, and the per-address budget of failed logins
       // is shared (in Redis) with whatever else runs here: do not let others' failures block us.
@@ -112,12 +122,16 @@ export async function ensureServices(options, repoRoot, cleanup) {
       cleanup.push(`stop ${s.name}`, () => stopChild(s));
     }
     progress(`starting ${missing.map((s) => s.name).join(', ')} (logs in ${logDir})`);
-    const deadline = Date.now() + 90_000;
+    const started = Date.now();
+    // A pool's workers start one after the other (the first runs the migrations): more time.
+    const deadline = Date.now() + 90_000 * Math.max(1, options.workerCount ?? 1);
     for (const s of missing) {
       while (!(await healthy(s.url))) {
         if (s.exited)
           throw new Error(`${s.name} exited while starting; see ${logDir}/${s.name}.log`);
-        if (Date.now() > deadline) throw new Error(`${s.name} did not become healthy in 90 s`);
+        if (Date.now() > deadline) {
+          throw new Error(`${s.name} did not become healthy in ${(deadline - started) / 1000} s`);
+        }
         await sleep(500);
       }
     }

@@ -100,6 +100,17 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
        * no longer on PORT. Unset (the default): on PORT, like every other route.
        */
       METRICS_PORT: portNumber().optional(),
+      /**
+       * Worker processes serving PORT (`node:cluster`): 1 (the default) is one process and no
+       * primary; more forks that many workers behind a primary that restarts them and drains
+       * them on SIGTERM (see process/worker-pool.ts).
+       */
+      WEB_CONCURRENCY: z.coerce
+        .number({ error: 'must be a whole number of worker processes, 1-64' })
+        .int('must be a whole number of worker processes, 1-64')
+        .min(1, 'must be a whole number of worker processes, 1-64')
+        .max(64, 'must be a whole number of worker processes, 1-64')
+        .default(1),
       /** Largest accepted request body, in bytes; larger ones get 413. */
       BODY_LIMIT: z.coerce.number().int().min(256).max(10_485_760).default(16_384),
       DB_HOST: nonEmpty('127.0.0.1'),

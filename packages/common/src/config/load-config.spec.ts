@@ -60,6 +60,16 @@ describe(loadConfig.name, () => {
     expect(problems[0]).toMatch(new RegExp(`^${name}: `));
   });
 
+  it('takes WEB_CONCURRENCY as 1-64 worker processes, 1 when unset', () => {
+    expect(loadConfig(schema, { env: {} }).WEB_CONCURRENCY).toBe(1);
+    expect(loadConfig(schema, { env: { WEB_CONCURRENCY: '2' } }).WEB_CONCURRENCY).toBe(2);
+    for (const bad of ['0', '65', '1.5', 'two', '']) {
+      expect(problemsOf({ WEB_CONCURRENCY: bad })).toEqual([
+        `WEB_CONCURRENCY: must be a whole number of worker processes, 1-64 (got ${JSON.stringify(bad)})`,
+      ]);
+    }
+  });
+
   it('lists every bad variable at once', () => {
     const problems = problemsOf({ PORT: 'abc', DB_PORT: '-1', KAFKA_BROKER: '' });
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -112,4 +113,25 @@ export class LoggingModule {
       ],
     };
   }
+}
+
+/**
+ * A pino logger for code that runs outside a Nest application (a worker pool's primary), with the
+ * same level and format rules as the services' own lines.
+ */
+export function createProcessLogger(
+  service: string,
+  config: Pick<BaseEnv, 'LOG_LEVEL' | 'LOG_FORMAT' | 'NODE_ENV'>,
+): PinoLogger {
+  const pretty = usePrettyLogs({
+    format: config.LOG_FORMAT,
+    nodeEnv: config.NODE_ENV,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    prettyInstalled: prettyInstalled(),
+  });
+  return pino({
+    name: service,
+    level: config.LOG_LEVEL,
+    ...(pretty ? { transport: PRETTY_TRANSPORT } : {}),
+  });
 }

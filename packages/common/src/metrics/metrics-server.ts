@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
+import { isPoolWorker } from '../process/cluster-metrics.js';
 import { MetricsService } from './metrics.service.js';
 
 /** The paths the internal port answers (Prometheus' default, and the public one's). */
@@ -30,7 +31,9 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     const port = this.config.METRICS_PORT;
-    if (port === undefined) return;
+    // In a worker pool the primary serves METRICS_PORT, aggregated over the workers (a worker's
+    // listen would share the port round-robin: each scrape would see one worker).
+    if (port === undefined || isPoolWorker()) return;
     const server = createServer((request, response) => {
       const path = (request.url ?? '/').split('?')[0] ?? '/';
       if (request.method !== 'GET' || !METRICS_PATHS.has(path)) {

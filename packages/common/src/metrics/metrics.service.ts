@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import {
+  isPoolWorker,
+  scrapePoolMetrics,
+  shareMetricsWithPrimary,
+} from '../process/cluster-metrics.js';
 
 /**
  * The service's Prometheus registry. One registry per application (not prom-client's global one),
@@ -19,6 +24,16 @@ export class MetricsService {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [this.registry],
     });
+    if (isPoolWorker()) shareMetricsWithPrimary(this.registry);
+  }
+
+  /**
+   * The Prometheus text a scrape gets: this registry's, or in a worker pool (WEB_CONCURRENCY > 1)
+   * every worker's, aggregated by the primary, so a scrape that lands on any worker sees the
+   * whole service.
+   */
+  scrape(): Promise<string> {
+    return isPoolWorker() ? scrapePoolMetrics() : this.registry.metrics();
   }
 
   setServiceLabel(service: string): void {

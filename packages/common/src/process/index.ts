@@ -1,0 +1,3 @@
+export * from './cluster-metrics.js';
+export * from './run-with-workers.js';
+export * from './worker-pool.js';

@@ -237,10 +237,14 @@ test('every client route of every service reaches that service through the balan
   assert.ok(checked >= 15, `the services' client routes were tried (${checked})`);
 });
 
-test('the balancer gives a request without an id one, and streams the sale events', async () => {
+test('the balancer gives a request without an id one, drops a forged client address, and streams SSE', async () => {
   running ??= await startNginx();
-  const seen = await (await fetch(`${running.base}/api/orders`)).json();
+  const seen = await (
+    await fetch(`${running.base}/api/orders`, { headers: { 'x-forwarded-for': '203.0.113.9' } })
+  ).json();
   assert.match(seen.headers['x-request-id'], /^[0-9a-f]{32}$/, 'nginx request id');
+  // A forged X-Forwarded-For is replaced by the client's address (login throttling counts by it).
+  assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
 
   // The stream's first event arrives while the stand-in keeps the response open.
   const controller = new AbortController();

@@ -317,6 +317,9 @@ test('every variable is one the service reads, and the environment passes its sc
     const metrics = containerOf(service.name).ports.find((p) => p.name === 'metrics');
     assert.equal(cfg.METRICS_PORT, metrics?.containerPort, `${where}: METRICS_PORT`);
     assert.equal(env.WEB_CONCURRENCY, '1', `${where}: one worker per pod`);
+    // Behind the Ingress: X-Forwarded-For believed from the cluster's proxies only, never from all
+    // (`true` would take the left-most address, which the client writes).
+    assert.ok(typeof cfg.TRUST_PROXY === 'string', `${where}: TRUST_PROXY names the proxies`);
     // No address may be left to a localhost default.
     for (const [name, value] of Object.entries(schema.parse({}))) {
       if (/localhost|127\.0\.0\.1/.test(JSON.stringify(value)) && !(name in env)) {

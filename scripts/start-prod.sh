@@ -76,22 +76,27 @@ http_ok() {
 }
 
 # wait_healthy NAME PORT CHECK_ALIVE(command that fails when the service is gone) SHOW_LOG(command)
+#   [PATH: the health route, default /api/health; behind compose's balancer /health/NAME]
 wait_healthy() {
-  local name="$1" port="$2" alive="$3" show_log="$4" waited=0
-  until http_ok "http://127.0.0.1:$port/api/health"; do
+  local name="$1" port="$2" alive="$3" show_log="$4" path="${5:-/api/health}" waited=0
+  until http_ok "http://127.0.0.1:$port$path"; do
     if ! $alive "$name"; then
       $show_log "$name" >&2 || true
       return 1
     fi
     if ((waited >= HEALTH_TIMEOUT)); then
-      printf '[start-prod] %s: /api/health is not 200 after %s s; last log lines:\n' "$name" "$HEALTH_TIMEOUT" >&2
+      printf '[start-prod] %s: %s is not 200 after %s s; last log lines:\n' "$name" "$path" "$HEALTH_TIMEOUT" >&2
       $show_log "$name" >&2 || true
       return 1
     fi
     sleep 1
     waited=$((waited + 1))
   done
-  say "$name healthy: http://localhost:$port/api   (docs: http://localhost:$port/api/docs)"
+  if [[ -n "${5:-}" ]]; then
+    say "$name healthy: http://localhost:$port$path"
+  else
+    say "$name healthy: http://localhost:$port/api   (docs: http://localhost:$port/api/docs)"
+  fi
 }
 
 # Liveness and log of a service, for wait_healthy (called through a variable).
@@ -107,10 +112,14 @@ if [[ $mode == docker ]]; then
   say "Docker engine found: docker compose up --build -d (docker-compose.yml)"
   docker compose up --build -d
   failed=0
+  # The services publish no port (they scale with --scale): each is checked through the balancer,
+  # the single entry point (deploy/nginx/nginx.conf), on BALANCER_PORT.
   for entry in "${SERVICES[@]}"; do
-    wait_healthy "${entry%%:*}" "${entry##*:}" compose_running compose_log || failed=1
+    name="${entry%%:*}"
+    wait_healthy "$name" "${BALANCER_PORT:-8080}" compose_running compose_log "/health/$name" || failed=1
   done
   ((failed == 0)) || die "not every service is healthy; docker compose ps / docker compose logs <service>; stop with scripts/stop-prod.sh"
+  say "Entry point (balancer): http://localhost:${BALANCER_PORT:-8080}/api/...; more replicas: docker compose up -d --scale order-service=3"
   say "Running in Docker (project flash-sale). Logs: docker compose logs -f <service>. Stop: scripts/stop-prod.sh"
   exit 0
 fi

@@ -94,10 +94,11 @@ async function main() {
   }
   for (const suite of BLACK_BOX.suites) await runJest(BLACK_BOX.workspace, suite);
 
-  // The container/production-build checks (node:test): compose files and the Dockerfiles' build
-  // path, started against the local infrastructure.
+  // The container/production-build checks (node:test): compose files, the compose balancer's
+  // nginx.conf, the Kubernetes manifests and the Dockerfiles' build path, started against the
+  // local infrastructure.
   const tap = join(resultsDir, 'tests_prod.tap');
-  step('tests/prod: node --test (compose files, production build path)');
+  step('tests/prod: node --test (compose files, balancer, Kubernetes manifests, production build)');
   try {
     await run(process.execPath, [
       '--test',
@@ -106,6 +107,8 @@ async function main() {
       '--test-reporter=tap',
       `--test-reporter-destination=${tap}`,
       'tests/prod/compose.test.mjs',
+      'tests/prod/balancer.test.mjs',
+      'tests/prod/k8s.test.mjs',
       'tests/prod/prod-build.test.mjs',
     ]);
   } catch {

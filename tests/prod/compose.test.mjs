@@ -33,6 +33,7 @@ import {
   volumesOf,
 } from './lib/docker.mjs';
 import { metricNames } from './lib/promql.mjs';
+import { variablesRead } from './lib/services.mjs';
 
 /** user-service's signing keys as an operator gives them: a private Ed25519 JWK Set. */
 const SIGNING_JWK = {
@@ -392,7 +393,10 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
   const { services } = config;
   // Services of a profile (observability) are left aside here; a client lists them or not.
   const always = Object.keys(services).filter((name) => !services[name].profiles?.length);
-  assert.deepEqual(always.sort(), [...INFRA, ...ONE_SHOT, ...SERVICES.map((s) => s.name)].sort());
+  assert.deepEqual(
+    always.sort(),
+    [...INFRA, ...ONE_SHOT, ...SERVICES.map((s) => s.name), 'balancer'].sort(),
+  );
   checkInfrastructure(file, services, {
     published: { mariadb: undefined, redis: undefined, kafka: undefined },
   });
@@ -430,9 +434,8 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     // Every variable is one the service reads, and the whole set passes its validation.
     const env = environmentOf(spec);
     const schema = schemas.get(service.name);
-    // A schema that derives values (order-service's `.transform`) is a pipe: its input has the shape.
-    const shape = schema.shape ?? schema.in?.shape;
-    const unknown = Object.keys(spec.environment ?? {}).filter((name) => !(name in shape));
+    const read = variablesRead(service.name, schema);
+    const unknown = Object.keys(spec.environment ?? {}).filter((name) => !read.has(name));
     assert.deepEqual(unknown, [], `${where}: variables the service does not know`);
     const parsed = schema.safeParse(env);
     assert.ok(
@@ -488,11 +491,13 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
         assert.equal(url, `http://${other.name}:${other.port}`, `${where}: ${other.name}'s URL`);
       }
     }
-    assert.deepEqual(
-      portsOf(spec).map((p) => [p.published, p.target]),
-      [[service.port, service.port]],
-      `${where}: published on port ${service.port}`,
-    );
+    // No host port (the balancer is the entry point), so --scale can start several replicas.
+    assert.deepEqual(portsOf(spec), [], `${where}: publishes no host port`);
+    assert.deepEqual((spec.expose ?? []).map(String), [String(service.port)], `${where}: expose`);
+    assert.equal(spec.container_name, undefined, `${where}: no fixed container name`);
+    // Worker processes per replica, 1 unless WEB_CONCURRENCY says otherwise.
+    assert.equal(env.WEB_CONCURRENCY, '1', `${where}: WEB_CONCURRENCY defaults to 1`);
+    assert.equal(cfg.TRUST_PROXY, true, `${where}: trusts the balancer's X-Forwarded-For`);
   }
 
   // Optional variables reach the services when set, and are left out when not.
@@ -501,6 +506,7 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
     ADMIN_USERNAME: 'admin',
     ADMIN_PASSWORD: 'admin-password-123',
     LOG_LEVEL: 'warn',
+    WEB_CONCURRENCY: '2',
     MARIADB_ROOT_PASSWORD: 'another-password',
     USER_SERVICE_DB_PASSWORD: 'user-db-password',
     REDIS_PASSWORD: 'redis-password',
@@ -519,6 +525,7 @@ test('docker-compose.yml: the infrastructure and the three services, configured 
   assert.equal(withAdmin.redis.environment.REDISCLI_AUTH, 'redis-password');
   assert.ok(schemas.get('user-service').safeParse(user).success);
   const order = environmentOf(withAdmin['order-service']);
+  assert.equal(order.WEB_CONCURRENCY, '2', 'WEB_CONCURRENCY reaches the services');
   assert.equal(order.KAFKA_SASL_PASSWORD, 'order-kafka-password');
   assert.equal(withAdmin.kafka.environment.KAFKA_ORDER_SERVICE_PASSWORD, 'order-kafka-password');
   assert.equal(withAdmin.kafka.environment.KAFKA_ADMIN_PASSWORD, 'admin-kafka-password');
@@ -613,7 +620,8 @@ test('docker-compose.yml, profile observability: Prometheus and Grafana from dep
   assert.equal(volumesOf(grafana).find((v) => v.target === '/var/lib/grafana')?.type, 'volume');
   assert.equal(grafana.depends_on?.prometheus?.condition, 'service_healthy');
 
-  // Prometheus reads deploy/prometheus/prometheus.yml, which scrapes the three services.
+  // Prometheus reads deploy/prometheus/prometheus.yml, which scrapes every replica of the three
+  // services (a DNS A lookup of the service name lists them all).
   const configFlag = prometheus.command.find((c) => c.startsWith('--config.file='));
   const configFile = mountedFile(prometheus, configFlag.split('=')[1]);
   assert.equal(configFile, join(ROOT, 'deploy/prometheus/prometheus.yml'));
@@ -622,9 +630,13 @@ test('docker-compose.yml, profile observability: Prometheus and Grafana from dep
     const job = scrape.scrape_configs.find((j) => j.job_name === service.name);
     assert.ok(job, `prometheus.yml: a job ${service.name}`);
     assert.equal(job.metrics_path, '/api/metrics', `prometheus.yml: ${service.name} /api/metrics`);
-    const targets = job.static_configs.flatMap((c) => c.targets);
-    const port = environmentOf(services[service.name]).PORT;
-    assert.deepEqual(targets, [`${service.name}:${port}`], `prometheus.yml: ${service.name}`);
+    const port = Number(environmentOf(services[service.name]).PORT);
+    assert.deepEqual(
+      job.dns_sd_configs,
+      [{ names: [service.name], type: 'A', port, refresh_interval: '10s' }],
+      `prometheus.yml: every replica of ${service.name}`,
+    );
+    assert.equal(job.static_configs, undefined, `prometheus.yml: ${service.name} by DNS only`);
   }
   assert.equal(scrape.scrape_configs.length, SERVICES.length, 'prometheus.yml: the three jobs');
 

@@ -15,7 +15,8 @@
 //    /proc throughout.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,10 @@ import mysql from 'mysql2/promise';
 import { benchCharts, histogram } from './lib/charts.mjs';
 import { rotatingRequests, runLoad } from './lib/load.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
+import { cpuCostPerAnswer } from './lib/cpu-cost.mjs';
+import { flameGraphSvg, topSelfTime } from './lib/flame.mjs';
 import { cpuOfAllProcesses, pidListeningOn, ResourceSampler } from './lib/processes.mjs';
+import { inspectorUrlFromLog, PhaseProfiler } from './lib/profiler.mjs';
 import { renderMarkdown, renderText } from './lib/report.mjs';
 import {
   adminToken,
@@ -345,6 +349,26 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   sampler.track('bench (autocannon)', process.pid);
   sampler.start();
   cleanup.push('stop sampling', () => sampler.stop());
+
+  // --cpu-prof: order-service's profile per measured phase, through its inspector.
+  const PROFILED_PHASES = new Set(['order', 'sold-out']);
+  let profiler;
+  if (options.cpuProf) {
+    const order = services.find((s) => s.name === 'order-service');
+    if (!order?.started) throw new Error('--cpu-prof needs order-service started by the bench');
+    profiler = new PhaseProfiler(
+      await inspectorUrlFromLog(order.logFile),
+      'order-service',
+      options.profileDir || join(tmpdir(), `flash-sale-bench-profiles-${runTag}`),
+    );
+    await profiler.connect();
+    progress(`profiling order-service into ${profiler.dir}`);
+  }
+  /** Phase changes: CPU accounting and, with --cpu-prof, one profile per measured phase. */
+  const enterPhase = async (phase) => {
+    sampler.setPhase(phase);
+    if (profiler) await profiler.phaseChanged(PROFILED_PHASES.has(phase) ? phase : undefined);
+  };
   const machine = await describeMachine({ redis, db, pids: infraPids });
   const cpuBefore = cpuOfAllProcesses();
   const tBefore = performance.now();
@@ -429,6 +453,15 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
         `${label}: ${fmt.int(floors[key].rps)} req/s, p99 ${fmt.ms(floors[key].latency.ok.p99)}`,
       );
     }
+    sampler.setPhase('floors done');
+    for (const key of ['hello', 'lua']) {
+      const answered = floors[key].byStatus[key === 'hello' ? 200 : 201] ?? 0;
+      floors[key].cpuCost = cpuCostPerAnswer(
+        sampler.cpuSeconds(`floor-${key}`),
+        answered,
+        machine.cores,
+      );
+    }
     await floor.stop(); // now, so it does not sit in memory during the rest
     sampler.untrack('floor (fastify)');
   }
@@ -496,7 +529,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     }
     return undefined;
   };
-  sampler.setPhase('order');
+  await enterPhase('order');
   const orderPhase = await runLoad({
     label: 'orders',
     url: ordersUrl,
@@ -519,7 +552,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   let sellOut = null;
   if (orderPhase.stoppedBecause === 'duration') {
     step(`Sell-out step (not measured): stock left after ${options.maxOrderSeconds} s`);
-    sampler.setPhase('sell-out');
+    await enterPhase('sell-out');
     const left = stock - acceptedOrders * options.quantity;
     sellOut = await runLoad({
       label: 'sell-out',
@@ -551,7 +584,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   })();
 
   step(`Sold-out phase: ${options.soldOutSeconds} s against the sold-out product`);
-  sampler.setPhase('sold-out');
+  await enterPhase('sold-out');
   const soldOutPhase = await runLoad({
     label: 'sold-out',
     url: ordersUrl,
@@ -567,7 +600,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   );
 
   step('Settlement');
-  sampler.setPhase('settle');
+  await enterPhase('settle');
   const watched = await settleWatch;
   const settledInTime = watched.settledAt !== null;
   if (!settledInTime)
@@ -628,6 +661,35 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   );
 
   sampler.stop();
+  const cpuCost = {
+    method:
+      "CPU time of each process during the phase (utime+stime from /proc at the phase edges) / the phase's answers",
+    order: cpuCostPerAnswer(sampler.cpuSeconds('order'), acceptedOrders, machine.cores),
+    soldOut: cpuCostPerAnswer(
+      sampler.cpuSeconds('sold-out'),
+      soldOutPhase.byStatus[409] ?? 0,
+      machine.cores,
+    ),
+  };
+  let profiles = null;
+  if (profiler) {
+    await profiler.close();
+    profiles = {};
+    mkdirSync(options.out, { recursive: true });
+    for (const [phase, file] of Object.entries(profiler.files)) {
+      const profile = JSON.parse(readFileSync(file, 'utf8'));
+      const svg = `flame-order-service-${phase}.svg`;
+      writeFileSync(
+        join(options.out, svg),
+        flameGraphSvg(profile, { title: `order-service, ${phase} phase (${runTag})`, root: ROOT }),
+      );
+      profiles[phase] = {
+        cpuprofile: file,
+        svg,
+        topSelfTime: topSelfTime(profile, { root: ROOT }),
+      };
+    }
+  }
   const seconds = (performance.now() - tBefore) / 1000;
   const ours = new Set(
     [process.pid, ...services.map((s) => s.pid), ...Object.values(infraPids)].filter(Boolean),
@@ -737,6 +799,8 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     audit,
     ratios,
     resources: { wholeRun: resources, duringLoad },
+    cpuCost,
+    profiles,
     targets,
     allPass: targets.every((t) => t.result !== 'MISS'),
     notes: [

@@ -24,6 +24,8 @@ const SPEC = {
   'no-start': ['BENCH_NO_START', false, 'bool'],
   'keep-product': ['BENCH_KEEP_PRODUCT', false, 'bool'],
   'no-floors': ['BENCH_NO_FLOORS', false, 'bool'],
+  'cpu-prof': ['BENCH_CPU_PROF', false, 'bool'],
+  'profile-dir': ['BENCH_PROFILE_DIR', '', 'path'], // '' = <tmpdir>/flash-sale-bench-profiles-<run>
   help: ['', false, 'bool'],
 };
 
@@ -51,6 +53,10 @@ Flags (environment variable in brackets; a flag wins):
   --no-start                 never start the services; fail if they are not up [BENCH_NO_START=1]
   --keep-product             keep the bench products in the catalogue afterwards [BENCH_KEEP_PRODUCT=1]
   --no-floors                skip the bare-Fastify floors (ratios and two targets become "n/a")
+  --cpu-prof                 profile order-service (started by the bench) during the order and the
+                             sold-out phase: .cpuprofile files in --profile-dir, flame graphs
+                             flame-order-service-<phase>.svg next to the summary [BENCH_CPU_PROF=1]
+  --profile-dir DIR          where the .cpuprofile files go [BENCH_PROFILE_DIR] (<tmpdir>/flash-sale-bench-profiles-<run>)
 Other environment: ADMIN_USERNAME/ADMIN_PASSWORD (admin login; set for services the bench starts),
 DB_HOST DB_PORT DB_USERNAME DB_PASSWORD ORDER_DB_DATABASE (order_service's MySQL, read-only),
 REDIS_HOST REDIS_PORT, KAFKA_BROKER, JWT_PRIVATE_KEYS_FILE (user-service's keys, to sign an admin token when no admin login is set;
@@ -101,6 +107,7 @@ export function parseOptions(argv, env, repoRoot) {
   const absolute = (p) => (isAbsolute(p) ? p : resolve(base, p));
   options.out = options.out ? absolute(options.out) : join(repoRoot, 'docs', 'benchmark');
   options.tokenCache = options.tokenCache ? absolute(options.tokenCache) : '';
+  options.profileDir = options.profileDir ? absolute(options.profileDir) : '';
   if (options.connections < 1) throw new Error('--connections must be at least 1');
   if (options.users < 1) throw new Error('--users must be at least 1');
   if (options.quantity < 1) throw new Error('--quantity must be at least 1');

@@ -507,6 +507,22 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
       progress('warm-up orders still PENDING after 30 s; going on');
   }
 
+  // What every process burns without load (timers, consumer polls, and on a shared Redis, MariaDB
+  // or Kafka, the other users): the net CPU per answer subtracts it.
+  let idleCpuPerSecond = null;
+  if (options.idleSeconds > 0) {
+    step(`Idle baseline: ${options.idleSeconds} s without load`);
+    sampler.setPhase('idle');
+    await sleep(options.idleSeconds * 1000);
+    sampler.setPhase('idle done');
+    const idleSeconds = sampler.seconds('idle');
+    idleCpuPerSecond = Object.fromEntries(
+      Object.entries(sampler.cpuSeconds('idle')).map(([name, s]) => [name, s / idleSeconds]),
+    );
+  }
+  const baselineOf = (phase) =>
+    idleCpuPerSecond ? { seconds: sampler.seconds(phase), idleCpuPerSecond } : undefined;
+
   step(
     `Order phase: ${fmt.int(stock)} units of ${productId}, ${options.connections} connections, ${tokens.length} buyers`,
   );
@@ -573,11 +589,15 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   // a flash sale does not stop knocking once the stock is gone.
   const lastAcceptedAt = sellOut ? sellOut.lastOkAt : orderPhase.lastOkAt;
   const acceptedByHttp = acceptedOrders + (sellOut?.byStatus[201] ?? 0);
+  let settledDuringSoldOut = false;
   const settleWatch = (async () => {
     const deadline = Date.now() + (options.soldOutSeconds + options.settleTimeoutSeconds) * 1000;
     for (;;) {
       const byStatus = await ordersByStatus(db, productId);
-      if (byStatus.PENDING.n === 0) return { settledAt: performance.now(), byStatus };
+      if (byStatus.PENDING.n === 0) {
+        settledDuringSoldOut = true;
+        return { settledAt: performance.now(), byStatus };
+      }
       if (Date.now() > deadline) return { settledAt: null, byStatus };
       await sleep(100);
     }
@@ -585,6 +605,9 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
 
   step(`Sold-out phase: ${options.soldOutSeconds} s against the sold-out product`);
   await enterPhase('sold-out');
+  // The first part of this phase also carries the order phase's settlement (answers applied,
+  // MariaDB, Kafka): refusals alone are measured from the moment no order is PENDING any more.
+  let refusedBeforeSettled = null;
   const soldOutPhase = await runLoad({
     label: 'sold-out',
     url: ordersUrl,
@@ -592,6 +615,13 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     connections: options.connections,
     seconds: options.soldOutSeconds,
     extraProgress: serviceProgress,
+    shouldStop: (s) => {
+      if (settledDuringSoldOut && refusedBeforeSettled === null) {
+        sampler.setPhase('sold-out settled');
+        refusedBeforeSettled = s.counts.get(409) ?? 0;
+      }
+      return undefined;
+    },
   });
   soldOutPhase.resources = sampler.summary(['sold-out']);
   soldOutPhase.rps = (soldOutPhase.byStatus[409] ?? 0) / soldOutPhase.seconds;
@@ -664,12 +694,29 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   const cpuCost = {
     method:
       "CPU time of each process during the phase (utime+stime from /proc at the phase edges) / the phase's answers",
-    order: cpuCostPerAnswer(sampler.cpuSeconds('order'), acceptedOrders, machine.cores),
+    idleCpuPerSecond,
+    order: cpuCostPerAnswer(
+      sampler.cpuSeconds('order'),
+      acceptedOrders,
+      machine.cores,
+      baselineOf('order'),
+    ),
     soldOut: cpuCostPerAnswer(
       sampler.cpuSeconds('sold-out'),
       soldOutPhase.byStatus[409] ?? 0,
       machine.cores,
+      baselineOf('sold-out'),
     ),
+    // Refusals once every order had settled: no settlement work in the figures.
+    soldOutSettled:
+      refusedBeforeSettled === null
+        ? null
+        : cpuCostPerAnswer(
+            sampler.cpuSeconds('sold-out settled'),
+            (soldOutPhase.byStatus[409] ?? 0) - refusedBeforeSettled,
+            machine.cores,
+            baselineOf('sold-out settled'),
+          ),
   };
   let profiles = null;
   if (profiler) {

@@ -11,14 +11,30 @@ export const LOAD_GENERATOR = 'bench (autocannon)';
  * @param {Record<string, number>} cpuSeconds process name -> CPU seconds during the phase
  * @param {number} answers the answers the phase is about (201s of the order phase, 409s when sold out)
  * @param {number} cores the machine's cores
+ * @param {{seconds: number, idleCpuPerSecond: Record<string, number>}} [baseline] the phase's
+ *   length and each process's CPU use per second while idle (timers, consumer polls, other users
+ *   of a shared Redis/MariaDB/Kafka): subtracted for the net figures, which do not grow when a
+ *   slow machine stretches the phase
  */
-export function cpuCostPerAnswer(cpuSeconds, answers, cores) {
+export function cpuCostPerAnswer(cpuSeconds, answers, cores, baseline) {
   const perAnswerUs = (seconds) => (answers > 0 ? (seconds * 1e6) / answers : null);
+  const netSeconds = (name, seconds) =>
+    baseline
+      ? Math.max(0, seconds - (baseline.idleCpuPerSecond[name] ?? 0) * baseline.seconds)
+      : null;
   const processes = {};
   for (const [name, seconds] of Object.entries(cpuSeconds)) {
-    processes[name] = { cpuSeconds: seconds, usPerAnswer: perAnswerUs(seconds) };
+    const net = netSeconds(name, seconds);
+    processes[name] = {
+      cpuSeconds: seconds,
+      usPerAnswer: perAnswerUs(seconds),
+      netUsPerAnswer: net === null ? null : perAnswerUs(net),
+    };
   }
   const pipelineSeconds = PIPELINE.reduce((sum, name) => sum + (cpuSeconds[name] ?? 0), 0);
+  const pipelineNetSeconds = baseline
+    ? PIPELINE.reduce((sum, name) => sum + (netSeconds(name, cpuSeconds[name] ?? 0) ?? 0), 0)
+    : null;
   const pipelineUs = perAnswerUs(pipelineSeconds);
   const generatorUs = perAnswerUs(cpuSeconds[LOAD_GENERATOR] ?? 0);
   return {
@@ -27,6 +43,7 @@ export function cpuCostPerAnswer(cpuSeconds, answers, cores) {
     pipeline: {
       counted: PIPELINE.filter((name) => cpuSeconds[name] !== undefined),
       usPerAnswer: pipelineUs,
+      netUsPerAnswer: pipelineNetSeconds === null ? null : perAnswerUs(pipelineNetSeconds),
       // What the pipeline's CPU alone allows on every core of this machine, and what is left once
       // the load generator (on the same machine) has taken its share.
       answersPerSecondOnAllCores: pipelineUs ? (cores * 1e6) / pipelineUs : null,

@@ -23,6 +23,16 @@ describe('cpuCostPerAnswer', () => {
     expect(cost.pipeline.answersPerSecondWithGenerator).toBeCloseTo(2e6 / 400);
   });
 
+  it('subtracts each process idle CPU over the phase for the net figures', () => {
+    const cost = cpuCostPerAnswer({ 'order-service': 2, kafka: 0.5 }, 10_000, 2, {
+      seconds: 10,
+      idleCpuPerSecond: { 'order-service': 0.05, kafka: 0.1 },
+    });
+    expect(cost.processes['order-service'].netUsPerAnswer).toBeCloseTo(150);
+    expect(cost.processes.kafka.netUsPerAnswer).toBe(0);
+    expect(cost.pipeline.netUsPerAnswer).toBeCloseTo(150);
+  });
+
   it('has no per-answer figure without answers', () => {
     const cost = cpuCostPerAnswer({ 'order-service': 1 }, 0, 2);
     expect(cost.processes['order-service'].usPerAnswer).toBeNull();

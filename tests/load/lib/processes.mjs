@@ -121,8 +121,11 @@ export class ResourceSampler {
     /** name -> { pid, samples: [{t, phase, rssBytes, cpuPercent}] } */
     this.targets = new Map();
     this.machine = [];
-    this.phase = 'idle';
+    this.phase = 'start';
     this.timer = undefined;
+    /** Wall-clock seconds spent in each phase, and when the current one began. */
+    this.secondsByPhase = {};
+    this.phaseStartedAt = performance.now();
   }
 
   track(name, pid) {
@@ -153,6 +156,10 @@ export class ResourceSampler {
 
   /** Adds each target's CPU seconds since the last phase change to the current phase. */
   closePhaseCpu() {
+    const now = performance.now();
+    this.secondsByPhase[this.phase] =
+      (this.secondsByPhase[this.phase] ?? 0) + (now - this.phaseStartedAt) / 1000;
+    this.phaseStartedAt = now;
     for (const target of this.targets.values()) {
       const now = readProcess(target.pid);
       if (!now) continue;
@@ -160,6 +167,11 @@ export class ResourceSampler {
       target.cpuSecondsByPhase[this.phase] = (target.cpuSecondsByPhase[this.phase] ?? 0) + used;
       target.phaseStartCpuSeconds = now.cpuSeconds;
     }
+  }
+
+  /** Wall-clock seconds of `phase` (closed phases only). */
+  seconds(phase) {
+    return this.secondsByPhase[phase] ?? 0;
   }
 
   /** CPU seconds each target used during `phase` (name -> seconds), closed phases only. */

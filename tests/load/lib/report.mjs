@@ -161,6 +161,13 @@ function cpuCostRows(r) {
   const c = r.cpuCost;
   if (!c) return null;
   const us = (x) => (x === null || x === undefined ? '-' : `${fmt.int(x)} µs`);
+  /** Raw, and net of the process's idle CPU when the run measured it. */
+  const usNet = (p) =>
+    !p
+      ? '-'
+      : p.netUsPerAnswer === null || p.netUsPerAnswer === undefined
+        ? us(p.usPerAnswer)
+        : `${us(p.usPerAnswer)} (net ${us(p.netUsPerAnswer)})`;
   const names = [
     ...new Set([...Object.keys(c.order.processes), ...Object.keys(c.soldOut.processes)]),
   ].filter((n) => !n.startsWith('floor'));
@@ -168,35 +175,42 @@ function cpuCostRows(r) {
     const f = r.floors?.[key]?.cpuCost?.processes?.['floor (fastify)'];
     return f ? us(f.usPerAnswer) : '-';
   };
+  const settled = c.soldOutSettled;
   const rows = names.map((name) => [
     name,
-    us(c.order.processes[name]?.usPerAnswer),
-    us(c.soldOut.processes[name]?.usPerAnswer),
+    usNet(c.order.processes[name]),
+    usNet(c.soldOut.processes[name]),
+    usNet(settled?.processes[name]),
   ]);
   rows.push([
     `**pipeline** (${c.order.pipeline.counted.join(' + ')})`,
-    us(c.order.pipeline.usPerAnswer),
-    us(c.soldOut.pipeline.usPerAnswer),
+    usNet(c.order.pipeline),
+    usNet(c.soldOut.pipeline),
+    usNet(settled?.pipeline),
   ]);
-  rows.push(['floor process: Fastify+Lua / bare Fastify', floorUs('lua'), floorUs('hello')]);
-  const allow = (p) => (p.answersPerSecondOnAllCores ? fmt.int(p.answersPerSecondOnAllCores) : '-');
+  rows.push(['floor process: Fastify+Lua / bare Fastify', floorUs('lua'), floorUs('hello'), '']);
+  const allow = (p) =>
+    p?.answersPerSecondOnAllCores ? fmt.int(p.answersPerSecondOnAllCores) : '-';
   const allowGen = (p) =>
-    p.answersPerSecondWithGenerator ? fmt.int(p.answersPerSecondWithGenerator) : '-';
+    p?.answersPerSecondWithGenerator ? fmt.int(p.answersPerSecondWithGenerator) : '-';
   rows.push([
     `what the pipeline's CPU allows on ${c.order.cores} cores (per s)`,
     allow(c.order.pipeline),
     allow(c.soldOut.pipeline),
+    allow(settled?.pipeline),
   ]);
   rows.push([
     "the same, with the load generator's share",
     allowGen(c.order.pipeline),
     allowGen(c.soldOut.pipeline),
+    allowGen(settled?.pipeline),
   ]);
   return {
     header: [
       'process',
       `per accepted order (${fmt.int(c.order.answers)})`,
-      `per sold-out refusal (${fmt.int(c.soldOut.answers)})`,
+      `per sold-out refusal, whole phase (${fmt.int(c.soldOut.answers)})`,
+      `per refusal once every order settled (${settled ? fmt.int(settled.answers) : 'never settled'})`,
     ],
     rows,
   };

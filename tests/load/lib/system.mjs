@@ -94,7 +94,7 @@ export async function ensureServices(options, repoRoot, cleanup) {
         [
           '--enable-source-maps',
           '--max-old-space-size=160',
-          '--max-semi-space-size=8',
+          `--max-semi-space-size=${options.semiSpaceMib}`,
           // --cpu-prof: the bench profiles order-service phase by phase through its inspector.
           ...(options.cpuProf && s.name === 'order-service' ? ['--inspect=127.0.0.1:0'] : []),
           'dist/main.js',

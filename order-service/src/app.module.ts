@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, RequestMethod } from '@nestjs/common';
 import { CoreModule, RateLimitModule, type ServiceInfo } from '@flash-sale/common';
 import { Topics } from '@flash-sale/contracts';
 import { SaleAuditModule } from './audit/sale-audit.module.js';
@@ -37,6 +37,9 @@ export class AppModule {
           info,
           config,
           database: { entities: [], migrations },
+          // Served by PlaceOrderRoute, which logs errors and slow answers itself: a pino child
+          // logger per order cost ~5% of order-service's CPU at 2,000 orders/s.
+          withoutRequestLogger: [{ path: 'orders', method: RequestMethod.POST }],
           kafka: {
             groupId: config.ORDER_KAFKA_GROUP_ID,
             startFrom: config.ORDER_KAFKA_START_FROM,

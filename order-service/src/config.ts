@@ -47,6 +47,17 @@ export const orderServiceEnvSchema = baseEnvSchema(
     /** Largest quantity of one order. */
     ORDER_MAX_QUANTITY: count(1, 1_000_000, 10),
     /**
+     * `POST /api/orders` writes no log line per request: only errors (5xx), answers slower than
+     * this (ms), and the sample below. A line per order cost more CPU than the order's Redis call.
+     */
+    ORDER_SLOW_REQUEST_MS: count(1, 3_600_000, 1_000),
+    /** Share (0 to 1) of the other `POST /api/orders` answers that are logged too (info). */
+    ORDER_REQUEST_LOG_SAMPLE: z.coerce
+      .number({ error: 'must be a number from 0 to 1' })
+      .min(0, 'must be a number from 0 to 1')
+      .max(1, 'must be a number from 0 to 1')
+      .default(0),
+    /**
      * Units of one product one buyer may hold (PENDING or CONFIRMED) when the product sets no
      * `maxPerUser`; 0 = no cap. A flash sale's buyer clicks a few times; a script buys the lot.
      * Load tools that order many times per user give their products an explicit `maxPerUser`.

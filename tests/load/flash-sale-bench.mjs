@@ -16,6 +16,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,10 @@ import mysql from 'mysql2/promise';
 import { benchCharts, histogram } from './lib/charts.mjs';
 import { rotatingRequests, runLoad } from './lib/load.mjs';
 import { parseOptions, USAGE } from './lib/options.mjs';
+import { cpuCostPerAnswer } from './lib/cpu-cost.mjs';
+import { flameGraphSvg, topSelfTime } from './lib/flame.mjs';
 import { cpuOfAllProcesses, pidListeningOn, ResourceSampler } from './lib/processes.mjs';
+import { inspectorUrlFromLog, PhaseProfiler } from './lib/profiler.mjs';
 import { renderMarkdown, renderText } from './lib/report.mjs';
 import {
   adminToken,
@@ -402,6 +406,26 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   sampler.track('bench (autocannon)', process.pid);
   sampler.start();
   cleanup.push('stop sampling', () => sampler.stop());
+
+  // --cpu-prof: order-service's profile per measured phase, through its inspector.
+  const PROFILED_PHASES = new Set(['order', 'sold-out']);
+  let profiler;
+  if (options.cpuProf) {
+    const order = services.find((s) => s.name === 'order-service');
+    if (!order?.started) throw new Error('--cpu-prof needs order-service started by the bench');
+    profiler = new PhaseProfiler(
+      await inspectorUrlFromLog(order.logFile),
+      'order-service',
+      options.profileDir || join(tmpdir(), `flash-sale-bench-profiles-${runTag}`),
+    );
+    await profiler.connect();
+    progress(`profiling order-service into ${profiler.dir}`);
+  }
+  /** Phase changes: CPU accounting and, with --cpu-prof, one profile per measured phase. */
+  const enterPhase = async (phase) => {
+    sampler.setPhase(phase);
+    if (profiler) await profiler.phaseChanged(PROFILED_PHASES.has(phase) ? phase : undefined);
+  };
   const machine = await describeMachine({ redis, db, pids: infraPids });
   const cpuBefore = cpuOfAllProcesses();
   const tBefore = performance.now();
@@ -486,6 +510,15 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
         `${label}: ${fmt.int(floors[key].rps)} req/s, p99 ${fmt.ms(floors[key].latency.ok.p99)}`,
       );
     }
+    sampler.setPhase('floors done');
+    for (const key of ['hello', 'lua']) {
+      const answered = floors[key].byStatus[key === 'hello' ? 200 : 201] ?? 0;
+      floors[key].cpuCost = cpuCostPerAnswer(
+        sampler.cpuSeconds(`floor-${key}`),
+        answered,
+        machine.cores,
+      );
+    }
     await floor.stop(); // now, so it does not sit in memory during the rest
     sampler.untrack('floor (fastify)');
   }
@@ -531,6 +564,34 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
       progress('warm-up orders still PENDING after 30 s; going on');
   }
 
+  // What every process burns without load (timers, consumer polls, and on a shared Redis, MariaDB
+  // or Kafka, the other users): the net CPU per answer subtracts it.
+  let idleCpuPerSecond = null;
+  if (options.idleSeconds > 0) {
+    step(`Idle baseline: ${options.idleSeconds} s without load`);
+    sampler.setPhase('idle');
+    await sleep(options.idleSeconds * 1000);
+    sampler.setPhase('idle done');
+    const idleSeconds = sampler.seconds('idle');
+    idleCpuPerSecond = Object.fromEntries(
+      Object.entries(sampler.cpuSeconds('idle')).map(([name, s]) => [name, s / idleSeconds]),
+    );
+  }
+  const baselineOf = (...phases) =>
+    idleCpuPerSecond
+      ? { seconds: phases.reduce((sum, p) => sum + sampler.seconds(p), 0), idleCpuPerSecond }
+      : undefined;
+  /** CPU seconds per process over several phases together. */
+  const cpuOf = (...phases) => {
+    const total = {};
+    for (const phase of phases) {
+      for (const [name, s] of Object.entries(sampler.cpuSeconds(phase))) {
+        total[name] = (total[name] ?? 0) + s;
+      }
+    }
+    return total;
+  };
+
   step(
     `Order phase: ${fmt.int(stock)} units of ${productId}, ${options.connections} connections, ${tokens.length} buyers`,
   );
@@ -553,7 +614,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     }
     return undefined;
   };
-  sampler.setPhase('order');
+  await enterPhase('order');
   const orderPhase = await runLoad({
     label: 'orders',
     url: ordersUrl,
@@ -576,7 +637,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   let sellOut = null;
   if (orderPhase.stoppedBecause === 'duration') {
     step(`Sell-out step (not measured): stock left after ${options.maxOrderSeconds} s`);
-    sampler.setPhase('sell-out');
+    await enterPhase('sell-out');
     const left = stock - acceptedOrders * options.quantity;
     sellOut = await runLoad({
       label: 'sell-out',
@@ -597,18 +658,25 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   // a flash sale does not stop knocking once the stock is gone.
   const lastAcceptedAt = sellOut ? sellOut.lastOkAt : orderPhase.lastOkAt;
   const acceptedByHttp = acceptedOrders + (sellOut?.byStatus[201] ?? 0);
+  let settledDuringSoldOut = false;
   const settleWatch = (async () => {
     const deadline = Date.now() + (options.soldOutSeconds + options.settleTimeoutSeconds) * 1000;
     for (;;) {
       const byStatus = await ordersByStatus(db, productId);
-      if (byStatus.PENDING.n === 0) return { settledAt: performance.now(), byStatus };
+      if (byStatus.PENDING.n === 0) {
+        settledDuringSoldOut = true;
+        return { settledAt: performance.now(), byStatus };
+      }
       if (Date.now() > deadline) return { settledAt: null, byStatus };
       await sleep(100);
     }
   })();
 
   step(`Sold-out phase: ${options.soldOutSeconds} s against the sold-out product`);
-  sampler.setPhase('sold-out');
+  await enterPhase('sold-out');
+  // The first part of this phase also carries the order phase's settlement (answers applied,
+  // MariaDB, Kafka): refusals alone are measured from the moment no order is PENDING any more.
+  let refusedBeforeSettled = null;
   const soldOutPhase = await runLoad({
     label: 'sold-out',
     url: ordersUrl,
@@ -616,6 +684,13 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     connections: options.connections,
     seconds: options.soldOutSeconds,
     extraProgress: serviceProgress,
+    shouldStop: (s) => {
+      if (settledDuringSoldOut && refusedBeforeSettled === null) {
+        sampler.setPhase('sold-out settled');
+        refusedBeforeSettled = s.counts.get(409) ?? 0;
+      }
+      return undefined;
+    },
   });
   soldOutPhase.resources = sampler.summary(['sold-out']);
   soldOutPhase.rps = (soldOutPhase.byStatus[409] ?? 0) / soldOutPhase.seconds;
@@ -624,7 +699,7 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   );
 
   step('Settlement');
-  sampler.setPhase('settle');
+  await enterPhase('settle');
   const watched = await settleWatch;
   const settledInTime = watched.settledAt !== null;
   if (!settledInTime)
@@ -685,6 +760,53 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
   );
 
   sampler.stop();
+  const cpuCost = {
+    method:
+      "CPU time of each process during the phase (utime+stime from /proc at the phase edges) / the phase's answers",
+    idleCpuPerSecond,
+    order: cpuCostPerAnswer(
+      sampler.cpuSeconds('order'),
+      acceptedOrders,
+      machine.cores,
+      baselineOf('order'),
+    ),
+    // The whole phase: its part before and after every order settled.
+    soldOut: cpuCostPerAnswer(
+      cpuOf('sold-out', 'sold-out settled'),
+      soldOutPhase.byStatus[409] ?? 0,
+      machine.cores,
+      baselineOf('sold-out', 'sold-out settled'),
+    ),
+    // Refusals once every order had settled: no settlement work in the figures.
+    soldOutSettled:
+      refusedBeforeSettled === null
+        ? null
+        : cpuCostPerAnswer(
+            sampler.cpuSeconds('sold-out settled'),
+            (soldOutPhase.byStatus[409] ?? 0) - refusedBeforeSettled,
+            machine.cores,
+            baselineOf('sold-out settled'),
+          ),
+  };
+  let profiles = null;
+  if (profiler) {
+    await profiler.close();
+    profiles = {};
+    mkdirSync(options.out, { recursive: true });
+    for (const [phase, file] of Object.entries(profiler.files)) {
+      const profile = JSON.parse(readFileSync(file, 'utf8'));
+      const svg = `flame-order-service-${phase}.svg`;
+      writeFileSync(
+        join(options.out, svg),
+        flameGraphSvg(profile, { title: `order-service, ${phase} phase (${runTag})`, root: ROOT }),
+      );
+      profiles[phase] = {
+        cpuprofile: file,
+        svg,
+        topSelfTime: topSelfTime(profile, { root: ROOT }),
+      };
+    }
+  }
   const seconds = (performance.now() - tBefore) / 1000;
   const ours = new Set(
     [process.pid, ...services.map((s) => s.pid), ...Object.values(infraPids)].filter(Boolean),
@@ -794,6 +916,8 @@ async function bench(options, runTag, startedAt, cleanup, argv) {
     audit,
     ratios,
     resources: { wholeRun: resources, duringLoad },
+    cpuCost,
+    profiles,
     targets,
     allPass: targets.every((t) => t.result !== 'MISS'),
     notes: [

@@ -6,6 +6,10 @@ import type { FailPoint, OrderServiceConfig } from '../config.js';
  */
 export interface OrderSettings {
   maxQuantity: number;
+  /** `POST /api/orders` answers slower than this are logged (ms). */
+  slowRequestMs: number;
+  /** Share of the other `POST /api/orders` answers that are logged. */
+  requestLogSample: number;
   maxWaitingInserts: number;
   maxInsertWaitMs: number;
   insertBatchMs: number;
@@ -24,6 +28,8 @@ export const ORDER_SETTINGS = Symbol('ORDER_SETTINGS');
 export function orderSettingsFrom(config: OrderServiceConfig): OrderSettings {
   return {
     maxQuantity: config.ORDER_MAX_QUANTITY,
+    slowRequestMs: config.ORDER_SLOW_REQUEST_MS,
+    requestLogSample: config.ORDER_REQUEST_LOG_SAMPLE,
     maxWaitingInserts: config.ORDER_MAX_WAITING_INSERTS,
     maxInsertWaitMs: config.ORDER_MAX_INSERT_WAIT_MS,
     insertBatchMs: config.ORDER_INSERT_BATCH_MS,

@@ -9,6 +9,7 @@ import { OrderInsertBatcher } from '../placing/order-insert-batcher.js';
 import { OrdersController } from '../placing/orders.controller.js';
 import { OrdersService } from '../placing/orders.service.js';
 import { PendingOrdersGauge } from '../placing/pending-orders.gauge.js';
+import { PlaceOrderRoute } from '../placing/place-order.route.js';
 import { SoldOutGate } from '../placing/sold-out.gate.js';
 import { InventoryAnswers } from '../settling/inventory-answers.js';
 import { InventoryResponseHandler } from '../settling/inventory-response.handler.js';
@@ -46,6 +47,7 @@ import { SqlOrdersRepository } from './sql-orders.repository.js';
     OrderInsertBatcher,
     PendingOrdersGauge,
     SoldOutGate,
+    PlaceOrderRoute,
     // settling
     InventoryAnswers,
     InventoryResponseHandler,

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { MetricsService } from '@flash-sale/common';
 import { strictFake } from '../../test/support/strict-fake.js';
 import { OrderInsertBatcher } from './order-insert-batcher.js';
@@ -25,6 +26,7 @@ const settings = {
   insertBatchSize: 3,
   maxWaitingInserts: 1_000,
   maxInsertWaitMs: 2_000,
+  reservationTimeoutMs: 10_000,
 };
 
 /** Records the ids of each batch the batcher reports as committed. */
@@ -45,6 +47,33 @@ describe(OrderInsertBatcher.name, () => {
     expect(outcomes).toEqual([{ kind: 'inserted' }, { kind: 'inserted' }]);
     expect(orders.insertMany).toHaveBeenCalledTimes(1);
     expect(committed).toEqual([['a', 'b']]);
+  });
+
+  it('gives up on a batch not stored within half the reservation timeout, before the sweeper', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const orders = strictFake<OrdersRepository>('orders', {
+        insertMany: () => new Promise<void>(() => undefined),
+      });
+      const { afterCommit, committed } = commitRecorder();
+      const batcher = new OrderInsertBatcher(orders, settings, new MetricsService(), afterCommit);
+      const outcomes = ['a', 'b'].map((id) =>
+        batcher.insert(newOrder(id)).then(
+          () => 'stored',
+          (error: Error) => error.message,
+        ),
+      );
+      await jest.advanceTimersByTimeAsync(settings.reservationTimeoutMs / 2 - 1);
+      expect(orders.insertMany).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(1);
+      await expect(Promise.all(outcomes)).resolves.toEqual([
+        'insert not done within 5000 ms',
+        'insert not done within 5000 ms',
+      ]);
+      expect(committed).toEqual([]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('writes a full batch at once without waiting for the window', async () => {

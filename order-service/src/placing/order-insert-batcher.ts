@@ -31,6 +31,8 @@ interface Waiting {
 export class OrderInsertBatcher {
   private readonly logger = new Logger(OrderInsertBatcher.name);
   private queue: Waiting[] = [];
+  /** When the first order of {@link queue} arrived: its answer deadline runs from there. */
+  private queueStartedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Orders in INSERTs sent and not yet answered. */
   private writing = 0;
@@ -44,7 +46,11 @@ export class OrderInsertBatcher {
     @Inject(ORDER_SETTINGS)
     private readonly settings: Pick<
       OrderSettings,
-      'insertBatchMs' | 'insertBatchSize' | 'maxWaitingInserts' | 'maxInsertWaitMs'
+      | 'insertBatchMs'
+      | 'insertBatchSize'
+      | 'maxWaitingInserts'
+      | 'maxInsertWaitMs'
+      | 'reservationTimeoutMs'
     >,
     metrics: MetricsService,
     /** Runs with each committed batch's orders, before their requests are answered. */
@@ -74,8 +80,17 @@ export class OrderInsertBatcher {
     return Date.now() - oldest > this.settings.maxInsertWaitMs;
   }
 
+  /**
+   * Stores the order with the next batch. Rejects (outcome unknown) when the batch is not answered
+   * within half the reservation timeout of the order's arrival: an insert stalled on a dead
+   * connection (KILL CONNECTION) must be answered 503 well before the sweeper may record the
+   * reservation as abandoned. The INSERT itself is not cancelled: if it commits after all, the
+   * order is PENDING and a retry with the same Idempotency-Key finds it; if it never does, the
+   * sweeper gives the units back. One timer per batch, not per order.
+   */
   insert(order: NewOrder): Promise<InsertOutcome> {
     return new Promise<InsertOutcome>((resolve, reject) => {
+      if (this.queue.length === 0) this.queueStartedAt = Date.now();
       this.queue.push({ order, resolve, reject });
       if (this.queue.length >= this.settings.insertBatchSize) {
         this.flushNow();
@@ -90,17 +105,28 @@ export class OrderInsertBatcher {
     this.timer = undefined;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length > 0) void this.writeTracked(batch);
+    if (batch.length > 0) void this.writeTracked(batch, this.queueStartedAt);
   }
 
   /** {@link write}, counted by {@link isOverloaded} until it is answered. */
-  private async writeTracked(batch: Waiting[]): Promise<void> {
+  private async writeTracked(batch: Waiting[], startedAt: number): Promise<void> {
     const id = ++this.lastBatchId;
-    this.inFlight.set(id, Date.now());
+    const now = Date.now();
+    this.inFlight.set(id, now);
     this.writing += batch.length;
+    const deadlineMs = Math.floor(this.settings.reservationTimeoutMs / 2);
+    // A promise settles once: rejecting the batch's waiters here makes a later answer a no-op.
+    const deadline = setTimeout(
+      () => {
+        const error = new Error(`insert not done within ${deadlineMs} ms`);
+        for (const w of batch) w.reject(error);
+      },
+      Math.max(0, deadlineMs - (now - startedAt)),
+    );
     try {
       await this.write(batch);
     } finally {
+      clearTimeout(deadline);
       this.inFlight.delete(id);
       this.writing -= batch.length;
     }

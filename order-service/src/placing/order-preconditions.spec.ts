@@ -1,4 +1,3 @@
-import type { HttpAdapterHost } from '@nestjs/core';
 import { DomainError } from '@flash-sale/common';
 import { TestTokenIssuer } from '@flash-sale/common/testing';
 import { ErrorCode, Role } from '@flash-sale/contracts';
@@ -81,7 +80,7 @@ async function serviceAnswer(c: Case): Promise<string> {
 /** What the gate does: `refused` (409) or `passed` on to Nest. */
 async function gateAnswer(c: Case): Promise<string> {
   const { soldOut, backpressure } = stateOf(c);
-  const gate = new SoldOutGate({} as HttpAdapterHost, tokens, soldOut, backpressure);
+  const gate = new SoldOutGate(tokens, soldOut, backpressure);
   const token = await tokens.sign({
     sub: c.customer ? '7' : 'svc-1',
     username: 'alice',

@@ -148,7 +148,8 @@ export class OrdersService {
     };
     let outcome: InsertOutcome;
     try {
-      outcome = await this.insertWithinDeadline(order);
+      // Rejected when not stored within half the reservation timeout (see the batcher).
+      outcome = await this.batcher.insert(order);
     } catch (error) {
       // Maybe stored, maybe not: the sweeper looks in MySQL and gives the units back if not.
       this.logger.warn(`storing order ${orderId} failed: ${(error as Error).message}`);
@@ -219,33 +220,6 @@ export class OrdersService {
       this.settlement.sendRestores([before]),
     );
     return (await this.orders.findById(orderId)) ?? { ...before, status: OrderStatus.Cancelled };
-  }
-
-  /**
-   * Stores the order, but gives up waiting after half the reservation timeout: an insert stalled
-   * on a dead connection (KILL CONNECTION) must be answered 503 well before the sweeper may record
-   * the reservation as abandoned. The insert itself is not cancelled: if it commits after all, the
-   * order is PENDING and a retry with the same Idempotency-Key finds it; if it never does, the
-   * sweeper gives the units back (as for any insert whose outcome is unknown).
-   */
-  private async insertWithinDeadline(order: NewOrder): Promise<InsertOutcome> {
-    const deadlineMs = Math.floor(this.settings.reservationTimeoutMs / 2);
-    let timer: NodeJS.Timeout | undefined;
-    const insert = this.batcher.insert(order);
-    try {
-      return await Promise.race([
-        insert,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`insert not done within ${deadlineMs} ms`)),
-            deadlineMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      insert.catch(() => undefined); // its late failure is the sweeper's business
-    }
   }
 
   /** The order a repeated Idempotency-Key points at; its first request may still be storing it. */

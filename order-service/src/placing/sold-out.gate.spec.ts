@@ -1,4 +1,3 @@
-import type { HttpAdapterHost } from '@nestjs/core';
 import { TestTokenIssuer } from '@flash-sale/common/testing';
 import { Role } from '@flash-sale/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -21,8 +20,9 @@ async function appWithGate(options: { overloaded?: boolean } = {}) {
   const inserts = strictFake<OrderInsertBatcher>('batcher', {
     isOverloaded: () => options.overloaded ?? false,
   });
-  const host = { httpAdapter: { getInstance: () => fastify } } as unknown as HttpAdapterHost;
-  new SoldOutGate(host, tokens, soldOut, inserts).onModuleInit();
+  // As PlaceOrderRoute runs it: first thing in a preHandler of every route.
+  const gate = new SoldOutGate(tokens, soldOut, inserts);
+  fastify.addHook('preHandler', (request, reply) => gate.check(request, reply));
   fastify.post('/api/orders', () => ({ reached: 'place' }));
   fastify.post('/api/orders/:id', () => ({ reached: 'other' }));
   // Over a socket (Fastify's inject needs CommonJS modules Jest cannot load here).

@@ -208,8 +208,13 @@ export class ReservationStore implements OnModuleInit {
   async dropReservations(orders: { orderId: string; productId: string }[]): Promise<void> {
     if (orders.length === 0) return;
     const byProduct = new Map<string, string[]>();
-    for (const o of orders)
-      byProduct.set(o.productId, [...(byProduct.get(o.productId) ?? []), o.orderId]);
+    // Pushed, not copied: a batch of answers holds thousands of orders of one product, and a
+    // fresh array per order made this quadratic (most of the answer batch's garbage).
+    for (const o of orders) {
+      const ids = byProduct.get(o.productId);
+      if (ids) ids.push(o.orderId);
+      else byProduct.set(o.productId, [o.orderId]);
+    }
     const pipeline = this.redis.pipeline();
     for (const [productId, ids] of byProduct)
       pipeline.hdel(StockKeys.reservations(productId), ...ids);

@@ -13,7 +13,7 @@ import {
 } from './http/service-info.controller.js';
 import { KafkaModule } from './kafka/kafka.module.js';
 import type { KafkaModuleOptions } from './kafka/kafka.options.js';
-import { LoggingModule } from './logging/logging.module.js';
+import { LoggingModule, type RouteInfo } from './logging/logging.module.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsServer } from './metrics/metrics-server.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -24,6 +24,8 @@ export interface CoreModuleOptions {
   config: BaseEnv;
   database: DatabaseModuleOptions;
   kafka: Omit<KafkaModuleOptions, 'clientId'>;
+  /** Routes without a per-request logger (see {@link LoggingModule.forRoot}). */
+  withoutRequestLogger?: RouteInfo[];
 }
 
 /**
@@ -39,7 +41,7 @@ export class CoreModule {
       global: true,
       imports: [
         AppConfigModule.forRoot(options.config),
-        LoggingModule.forRoot(options.info.name),
+        LoggingModule.forRoot(options.info.name, options.withoutRequestLogger),
         DatabaseModule.forRoot(options.database),
         RedisModule,
         KafkaModule.forRoot({ clientId: options.info.name, ...options.kafka }),

@@ -13,6 +13,7 @@ const SPEC = {
   'max-order-seconds': ['BENCH_MAX_ORDER_SECONDS', 90, 'num'],
   'sold-out-seconds': ['BENCH_SOLD_OUT_SECONDS', 10, 'num'],
   'warmup-seconds': ['BENCH_WARMUP_SECONDS', 3, 'num'],
+  'idle-seconds': ['BENCH_IDLE_SECONDS', 5, 'num'],
   'settle-timeout-seconds': ['BENCH_SETTLE_TIMEOUT_SECONDS', 60, 'num'],
   'register-concurrency': ['BENCH_REGISTER_CONCURRENCY', 8, 'int'],
   'sample-ms': ['BENCH_SAMPLE_MS', 250, 'int'],
@@ -25,6 +26,9 @@ const SPEC = {
   'keep-product': ['BENCH_KEEP_PRODUCT', false, 'bool'],
   'no-floors': ['BENCH_NO_FLOORS', false, 'bool'],
   workers: ['BENCH_WORKERS', '', 'workers'], // '' = WEB_CONCURRENCY left as it is
+  'cpu-prof': ['BENCH_CPU_PROF', false, 'bool'],
+  'semi-space-mib': ['BENCH_SEMI_SPACE_MIB', 8, 'int'],
+  'profile-dir': ['BENCH_PROFILE_DIR', '', 'path'], // '' = <tmpdir>/flash-sale-bench-profiles-<run>
   help: ['', false, 'bool'],
 };
 
@@ -42,6 +46,8 @@ Flags (environment variable in brackets; a flag wins):
   --max-order-seconds S      the order phase stops here even if stock is left [BENCH_MAX_ORDER_SECONDS] (90)
   --sold-out-seconds S       length of the sold-out phase [BENCH_SOLD_OUT_SECONDS] (10)
   --warmup-seconds S         unmeasured load before each floor and on a warm-up product [BENCH_WARMUP_SECONDS] (3)
+  --idle-seconds S           an idle spell before the order phase: each process's CPU without load,
+                             subtracted for the net CPU per answer (0 = none) [BENCH_IDLE_SECONDS] (5)
   --settle-timeout-seconds S how long to wait for PENDING orders to settle [BENCH_SETTLE_TIMEOUT_SECONDS] (60)
   --register-concurrency N   parallel registrations/logins (argon2 is slow) [BENCH_REGISTER_CONCURRENCY] (8)
   --sample-ms MS             resource sampling interval [BENCH_SAMPLE_MS] (250)
@@ -55,6 +61,12 @@ Flags (environment variable in brackets; a flag wins):
   --workers N[,N...]         start the services with WEB_CONCURRENCY=N (they must be down); a list
                              runs the whole bench once per count, the services restarted between,
                              and compares their orders/s [BENCH_WORKERS] (unset: WEB_CONCURRENCY as is)
+  --cpu-prof                 profile order-service (started by the bench) during the order and the
+                             sold-out phase: .cpuprofile files in --profile-dir, flame graphs
+                             flame-order-service-<phase>.svg next to the summary [BENCH_CPU_PROF=1]
+  --semi-space-mib N         --max-semi-space-size of the services the bench starts, as every start
+                             command sets it; for A/B runs of the GC setting [BENCH_SEMI_SPACE_MIB] (8)
+  --profile-dir DIR          where the .cpuprofile files go [BENCH_PROFILE_DIR] (<tmpdir>/flash-sale-bench-profiles-<run>)
 Other environment: ADMIN_USERNAME/ADMIN_PASSWORD (admin login; set for services the bench starts),
 DB_HOST DB_PORT DB_USERNAME DB_PASSWORD ORDER_DB_DATABASE (order_service's MySQL, read-only),
 REDIS_HOST REDIS_PORT, KAFKA_BROKER, JWT_PRIVATE_KEYS_FILE (user-service's keys, to sign an admin token when no admin login is set;
@@ -115,6 +127,7 @@ export function parseOptions(argv, env, repoRoot) {
   const absolute = (p) => (isAbsolute(p) ? p : resolve(base, p));
   options.out = options.out ? absolute(options.out) : join(repoRoot, 'docs', 'benchmark');
   options.tokenCache = options.tokenCache ? absolute(options.tokenCache) : '';
+  options.profileDir = options.profileDir ? absolute(options.profileDir) : '';
   if (options.connections < 1) throw new Error('--connections must be at least 1');
   if (options.users < 1) throw new Error('--users must be at least 1');
   if (options.quantity < 1) throw new Error('--quantity must be at least 1');
@@ -122,6 +135,7 @@ export function parseOptions(argv, env, repoRoot) {
     throw new Error('--order-seconds and --sold-out-seconds must be > 0');
   }
   options.registerConcurrency = Math.max(1, options.registerConcurrency);
+  if (options.semiSpaceMib < 1) throw new Error('--semi-space-mib must be at least 1');
   options.sampleMs = Math.max(50, options.sampleMs);
   return options;
 }

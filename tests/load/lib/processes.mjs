@@ -121,24 +121,67 @@ export class ResourceSampler {
     /** name -> { pid, samples: [{t, phase, rssBytes, cpuPercent}] } */
     this.targets = new Map();
     this.machine = [];
-    this.phase = 'idle';
+    this.phase = 'start';
     this.timer = undefined;
+    /** Wall-clock seconds spent in each phase, and when the current one began. */
+    this.secondsByPhase = {};
+    this.phaseStartedAt = performance.now();
   }
 
   track(name, pid) {
     if (!pid) return;
     const first = readProcess(pid);
     if (!first) return;
-    this.targets.set(name, { pid, samples: [], last: { t: performance.now(), ...first } });
+    this.targets.set(name, {
+      pid,
+      samples: [],
+      last: { t: performance.now(), ...first },
+      // Exact CPU seconds per phase: /proc's utime+stime read at every phase change, so a phase's
+      // figure does not depend on the sampling interval (unlike the mean CPU% of the samples).
+      cpuSecondsByPhase: {},
+      phaseStartCpuSeconds: first.cpuSeconds,
+    });
   }
 
   untrack(name) {
+    this.closePhaseCpu();
     this.targets.delete(name);
   }
 
   setPhase(phase) {
     this.sample();
+    this.closePhaseCpu();
     this.phase = phase;
+  }
+
+  /** Adds each target's CPU seconds since the last phase change to the current phase. */
+  closePhaseCpu() {
+    const now = performance.now();
+    this.secondsByPhase[this.phase] =
+      (this.secondsByPhase[this.phase] ?? 0) + (now - this.phaseStartedAt) / 1000;
+    this.phaseStartedAt = now;
+    for (const target of this.targets.values()) {
+      const now = readProcess(target.pid);
+      if (!now) continue;
+      const used = now.cpuSeconds - target.phaseStartCpuSeconds;
+      target.cpuSecondsByPhase[this.phase] = (target.cpuSecondsByPhase[this.phase] ?? 0) + used;
+      target.phaseStartCpuSeconds = now.cpuSeconds;
+    }
+  }
+
+  /** Wall-clock seconds of `phase` (closed phases only). */
+  seconds(phase) {
+    return this.secondsByPhase[phase] ?? 0;
+  }
+
+  /** CPU seconds each target used during `phase` (name -> seconds), closed phases only. */
+  cpuSeconds(phase) {
+    const out = {};
+    for (const [name, target] of this.targets) {
+      if (target.cpuSecondsByPhase[phase] !== undefined)
+        out[name] = target.cpuSecondsByPhase[phase];
+    }
+    return out;
   }
 
   start() {
@@ -150,6 +193,7 @@ export class ResourceSampler {
   stop() {
     clearInterval(this.timer);
     this.sample();
+    this.closePhaseCpu();
   }
 
   sample() {

@@ -156,6 +156,76 @@ function resourceRows(r) {
   };
 }
 
+/** µs of CPU per answer, per process: accepted orders, sold-out refusals and the floors. */
+function cpuCostRows(r) {
+  const c = r.cpuCost;
+  if (!c) return null;
+  const us = (x) => (x === null || x === undefined ? '-' : `${fmt.int(x)} µs`);
+  /** Raw, and net of the process's idle CPU when the run measured it. */
+  const usNet = (p) =>
+    !p
+      ? '-'
+      : p.netUsPerAnswer === null || p.netUsPerAnswer === undefined
+        ? us(p.usPerAnswer)
+        : `${us(p.usPerAnswer)} (net ${us(p.netUsPerAnswer)})`;
+  const names = [
+    ...new Set([...Object.keys(c.order.processes), ...Object.keys(c.soldOut.processes)]),
+  ].filter((n) => !n.startsWith('floor'));
+  const floorUs = (key) => {
+    const f = r.floors?.[key]?.cpuCost?.processes?.['floor (fastify)'];
+    return f ? us(f.usPerAnswer) : '-';
+  };
+  const settled = c.soldOutSettled;
+  const rows = names.map((name) => [
+    name,
+    usNet(c.order.processes[name]),
+    usNet(c.soldOut.processes[name]),
+    usNet(settled?.processes[name]),
+  ]);
+  rows.push([
+    `**pipeline** (${c.order.pipeline.counted.join(' + ')})`,
+    usNet(c.order.pipeline),
+    usNet(c.soldOut.pipeline),
+    usNet(settled?.pipeline),
+  ]);
+  rows.push(['floor process: Fastify+Lua / bare Fastify', floorUs('lua'), floorUs('hello'), '']);
+  const allow = (p) =>
+    p?.answersPerSecondOnAllCores ? fmt.int(p.answersPerSecondOnAllCores) : '-';
+  const allowGen = (p) =>
+    p?.answersPerSecondWithGenerator ? fmt.int(p.answersPerSecondWithGenerator) : '-';
+  rows.push([
+    `what the pipeline's CPU allows on ${c.order.cores} cores (per s)`,
+    allow(c.order.pipeline),
+    allow(c.soldOut.pipeline),
+    allow(settled?.pipeline),
+  ]);
+  rows.push([
+    "the same, with the load generator's share",
+    allowGen(c.order.pipeline),
+    allowGen(c.soldOut.pipeline),
+    allowGen(settled?.pipeline),
+  ]);
+  return {
+    header: [
+      'process',
+      `per accepted order (${fmt.int(c.order.answers)})`,
+      `per sold-out refusal, whole phase (${fmt.int(c.soldOut.answers)})`,
+      `per refusal once every order settled (${settled ? fmt.int(settled.answers) : 'never settled'})`,
+    ],
+    rows,
+  };
+}
+
+function profileLines(r) {
+  if (!r.profiles) return [];
+  return Object.entries(r.profiles).flatMap(([phase, p]) => [
+    `order-service, ${phase} phase: flame graph ${p.svg}, profile ${p.cpuprofile}; self time:`,
+    ...p.topSelfTime
+      .slice(0, 10)
+      .map((t) => `  ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.site}`),
+  ]);
+}
+
 function sellOutNote(r) {
   if (!r.sellOut) return '';
   return `, then an unmeasured sell-out step took ${fmt.int(r.sellOut.byStatus[201] ?? 0)} more orders in ${fmt.s(r.sellOut.secondsToLastOk)}`;
@@ -168,6 +238,7 @@ function machineLine(m) {
 export function renderText(r) {
   const load = loadRows(r);
   const res = resourceRows(r);
+  const cost = cpuCostRows(r);
   const lines = [
     `Flash-sale benchmark, ${r.startedAt}`,
     `Machine: ${machineLine(r.machine)}`,
@@ -185,6 +256,11 @@ export function renderText(r) {
     textTable(res.header, res.rows),
     `Machine CPU busy during order/sold-out/settle: ${fmt.pct(r.machine.busyPercentDuringLoad)} of ${r.machine.cores} cores`,
     `Other busy processes: ${r.machine.otherBusyProcesses.map((p) => `${p.command} (${fmt.pct(p.cpuPercent)})`).join('; ') || 'none'}`,
+    '',
+    ...(cost
+      ? [`CPU per answer (${r.cpuCost.method})`, textTable(cost.header, cost.rows), '']
+      : []),
+    ...profileLines(r),
     '',
     renderSaleAudit(r.audit),
     'Notes',
@@ -206,6 +282,7 @@ export function renderText(r) {
 export function renderMarkdown(r, jsonFile, charts = []) {
   const load = loadRows(r);
   const res = resourceRows(r);
+  const cost = cpuCostRows(r);
   const m = r.machine;
   return `# Flash-sale benchmark: latest run
 
@@ -271,7 +348,34 @@ registration included: argon2id takes 19 MiB per hash); "under load" only the or
 settle phases. CPU is the mean during the phase, 100% = one core.
 
 ${markdownTable(res.header, res.rows)}
+${
+  cost
+    ? `
+## CPU per answer
 
+${r.cpuCost.method}. Less sensitive to other load on the machine than requests per second; the
+load generator (the bench's own process) is not part of the pipeline.
+
+${markdownTable(cost.header, cost.rows)}
+`
+    : ''
+}${
+    r.profiles
+      ? `
+## Profiles (order-service)
+
+${Object.entries(r.profiles)
+  .map(
+    ([phase, p]) =>
+      `- ${phase} phase: ![flame graph, ${phase}](${p.svg}) top self time: ${p.topSelfTime
+        .slice(0, 8)
+        .map((t) => `${t.site} ${(t.share * 100).toFixed(1)}%`)
+        .join('; ')}`,
+  )
+  .join('\n')}
+`
+      : ''
+  }
 ## Notes
 
 ${r.notes.map((n) => `- ${n}`).join('\n')}

@@ -74,7 +74,8 @@ export async function ensureServices(options, repoRoot, cleanup) {
     const logDir = join(tmpdir(), `flash-sale-bench-logs-${Date.now()}`);
     mkdirSync(logDir, { recursive: true });
     for (const s of missing) {
-      const log = openSync(join(logDir, `${s.name}.log`), 'a');
+      s.logFile = join(logDir, `${s.name}.log`);
+      const log = openSync(s.logFile, 'a');
       const env = {
         ...process.env,
         PORT: new URL(s.url).port || '80',
@@ -103,7 +104,9 @@ export async function ensureServices(options, repoRoot, cleanup) {
         [
           '--enable-source-maps',
           '--max-old-space-size=160',
-          '--max-semi-space-size=8',
+          `--max-semi-space-size=${options.semiSpaceMib}`,
+          // --cpu-prof: the bench profiles order-service phase by phase through its inspector.
+          ...(options.cpuProf && s.name === 'order-service' ? ['--inspect=127.0.0.1:0'] : []),
           'dist/main.js',
         ],
         {

@@ -1,10 +1,16 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
+
+/** A route by method and path (without the global prefix), as Nest's middleware `exclude` takes it. */
+export interface RouteInfo {
+  path: string;
+  method: RequestMethod;
+}
 
 const QUIET_ROUTES = /^\/api\/(health|metrics)\b/;
 
@@ -75,13 +81,18 @@ const PRETTY_TRANSPORT = {
  */
 @Module({})
 export class LoggingModule {
-  static forRoot(service: string): DynamicModule {
+  /**
+   * @param withoutRequestLogger routes that get no pino-http child logger and no request line: hot
+   * routes that log their own errors and slow answers (order-service's `POST /api/orders`).
+   */
+  static forRoot(service: string, withoutRequestLogger: RouteInfo[] = []): DynamicModule {
     return {
       module: LoggingModule,
       imports: [
         LoggerModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: BaseEnv) => ({
+            ...(withoutRequestLogger.length > 0 ? { exclude: withoutRequestLogger } : {}),
             pinoHttp: {
               name: service,
               level: config.LOG_LEVEL,

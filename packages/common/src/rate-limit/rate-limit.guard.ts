@@ -90,12 +90,29 @@ export class RateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const name = this.reflector.get<string | undefined>(RATE_LIMIT_KEY, context.getHandler());
+    const http = context.switchToHttp();
+    await this.check(
+      name,
+      http.getRequest<AuthenticatedRequest>(),
+      http.getResponse<FastifyReply>(),
+    );
+    return true;
+  }
+
+  /**
+   * Takes a token from the rule's buckets and sets the RateLimit headers; throws RATE_LIMITED
+   * when a bucket is empty. For routes served outside Nest's guards (order-service's order
+   * route), which must apply the same rule the same way.
+   */
+  async check(
+    name: string | undefined,
+    request: AuthenticatedRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
     const rule = name === undefined ? undefined : this.rules.get(name);
     if (!rule) throw new Error(`@RateLimit('${name}') names no configured rate-limit rule`);
-    if (!rule.perUser && !rule.perAddress) return true;
+    if (!rule.perUser && !rule.perAddress) return;
 
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthenticatedRequest>();
     const user = rule.perUser ? rule.userOf(request) : undefined;
     let answers: [BucketAnswer | null, BucketAnswer | null];
     try {
@@ -113,15 +130,14 @@ export class RateLimitGuard implements CanActivate {
       ]);
     } catch (error) {
       this.logFailure(error);
-      return true;
+      return;
     }
     const [userAnswer, addressAnswer] = answers;
 
-    const reply = http.getResponse<FastifyReply>();
     void reply.header('ratelimit-policy', rule.policyHeader);
     void reply.header('ratelimit', rateLimitValue(rule, userAnswer, addressAnswer));
     const refusedMs = Math.max(refusalWait(userAnswer), refusalWait(addressAnswer));
-    if (refusedMs < 0) return true;
+    if (refusedMs < 0) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(refusedMs / 1_000));
     throw new DomainError(
       ErrorCode.RateLimited,

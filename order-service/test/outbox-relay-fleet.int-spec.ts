@@ -129,6 +129,8 @@ describe('outbox relay with several instances (real MariaDB)', () => {
     const publisher = new RecordingPublisher(recorder, name, options.delayMs ?? 0, options.hang);
     const settings: OrderSettings = {
       maxQuantity: 10,
+      slowRequestMs: 1_000,
+      requestLogSample: 0,
       maxWaitingInserts: 100,
       maxInsertWaitMs: 2_000,
       insertBatchMs: 1,

@@ -50,11 +50,16 @@ export class ThrowawayRedisCluster {
     return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
   }
 
-  /** Starts it on ports from `basePort` on (default: free random ones). */
+  /**
+   * Starts it on free ports from `basePort` on (default: `THROWAWAY_REDIS_CLUSTER_PORT`, a range
+   * reserved for this run, else free random ones).
+   */
   static async start(
     options: { masters?: number; basePort?: number } = {},
   ): Promise<ThrowawayRedisCluster> {
-    const ports = await clusterPorts(options.masters ?? 3, options.basePort);
+    const envBase = process.env.THROWAWAY_REDIS_CLUSTER_PORT;
+    const basePort = options.basePort ?? (envBase ? Number(envBase) : undefined);
+    const ports = await clusterPorts(options.masters ?? 3, basePort);
     const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
     const children = ports.map((port) =>
       spawn(

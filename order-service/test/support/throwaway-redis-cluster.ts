@@ -55,11 +55,11 @@ export class ThrowawayRedisCluster {
    * reserved for this run, else free random ones).
    */
   static async start(
-    options: { masters?: number; basePort?: number } = {},
+    options: { masters?: number; basePort?: number; ports?: number[] } = {},
   ): Promise<ThrowawayRedisCluster> {
     const envBase = process.env.THROWAWAY_REDIS_CLUSTER_PORT;
     const basePort = options.basePort ?? (envBase ? Number(envBase) : undefined);
-    const ports = await clusterPorts(options.masters ?? 3, basePort);
+    const ports = options.ports ?? (await clusterPorts(options.masters ?? 3, basePort));
     const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
     const children = ports.map((port) =>
       spawn(

@@ -51,7 +51,7 @@ export function createRedisClient(
       ...options,
     });
   }
-  return new Cluster(settings.REDIS_CLUSTER_NODES, {
+  const cluster = new Cluster(settings.REDIS_CLUSTER_NODES, {
     redisOptions: { password, ...nodeOptions },
     enableAutoPipelining,
     lazyConnect,
@@ -60,6 +60,17 @@ export function createRedisClient(
     clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     // Cluster nodes announce their own addresses (cluster-announce-ip); no NAT mapping here.
   });
+  if (options.maxRetriesPerRequest !== null) {
+    // The Cluster client queues a command while it is not connected to the cluster, with no
+    // bound (maxRetriesPerRequest is per node connection): once every node is gone, a command
+    // would wait for the cluster's return forever. Queue only until first connected (commands
+    // issued at start-up); afterwards a command fails at once while the cluster is unreachable,
+    // as a stand-alone client's does after its one retry, so callers answer 503 and not hang.
+    cluster.once('ready', () => {
+      cluster.options.enableOfflineQueue = false;
+    });
+  }
+  return cluster;
 }
 
 /** Whether `client` talks to a Redis Cluster. */

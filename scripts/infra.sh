@@ -4,6 +4,7 @@
 #   Apache Kafka 4.1 (single KRaft node run from Maven Central jars, owned by this script)
 #
 # Usage: scripts/infra.sh up | down [--purge] | status | logs [-f]
+#        scripts/infra.sh redis-cluster up|down|status [ports]   (default 7000,7001,7002)
 #
 # Environment (same names the services read):
 #   DB_HOST=127.0.0.1 DB_PORT=3306 DB_USERNAME=root DB_PASSWORD=  (an account that may create
@@ -440,6 +441,109 @@ with_lock() {
   fi
 }
 
+# ---------------------------------------------------------------- Redis Cluster (optional)
+# A local Redis Cluster of N masters and no replicas, one redis-server per port, for running the
+# services with REDIS_CLUSTER_NODES (README "Redis Cluster"). Data, config and logs live under
+# $FLASH_INFRA_CACHE/redis-cluster/<port>. Without persistence: `down` loses the data, and the
+# services rebuild their counters from MySQL on the next start.
+REDIS_CLUSTER_DIR="$CACHE/redis-cluster"
+
+cluster_ports() { # "7000,7001,7002" -> "7000 7001 7002", checked
+  local list="${1:-7000,7001,7002}" port ports=()
+  IFS=',' read -r -a ports <<<"$list"
+  (( ${#ports[@]} >= 3 )) || die "a Redis Cluster needs at least 3 masters (got '$list')"
+  for port in "${ports[@]}"; do
+    [[ "$port" =~ ^[0-9]+$ ]] && (( port >= 1 && port <= 55535 )) \
+      || die "'$port' is not a port a cluster node can use (its bus port is port+10000)"
+  done
+  echo "${ports[@]}"
+}
+
+cluster_cli() { # redis-cli with REDIS_PASSWORD when one is set (an empty AUTH is an error)
+  if [[ -n "${REDIS_PASSWORD:-}" ]]; then
+    REDISCLI_AUTH="$REDIS_PASSWORD" timeout 30 redis-cli "$@"
+  else
+    timeout 30 redis-cli "$@"
+  fi
+}
+cluster_node_ping() { cluster_cli -p "$1" ping 2>/dev/null | grep -q PONG; }
+
+cmd_redis_cluster_up() {
+  local ports port dir waited seeds=()
+  ports="$(cluster_ports "${1:-}")"
+  have redis-server || die "redis-server is not installed"
+  for port in $ports; do
+    dir="$REDIS_CLUSTER_DIR/$port"
+    mkdir -p "$dir"
+    seeds+=("127.0.0.1:$port")
+    if cluster_node_ping "$port"; then log "redis-server already answering on $port"; continue; fi
+    local auth=()
+    [[ -n "${REDIS_PASSWORD:-}" ]] && auth=(--requirepass "$REDIS_PASSWORD" --masterauth "$REDIS_PASSWORD")
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --cluster-enabled yes \
+      --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 5000 \
+      --save "" --appendonly no --dir "$dir" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+      "${auth[@]}" >&2 || die "redis-server on $port failed to start (see $dir/redis.log)"
+    waited=0
+    until cluster_node_ping "$port"; do
+      (( waited >= 15 )) && die "redis-server on $port did not answer within 15s (see $dir/redis.log)"
+      sleep 1; waited=$((waited + 1))
+    done
+  done
+  local first="${seeds[0]#*:}"
+  if cluster_cli -p "$first" cluster info | grep -q 'cluster_state:ok'; then
+    log "Redis Cluster already formed on ${seeds[*]}"
+  else
+    cluster_cli --cluster create "${seeds[@]}" \
+      --cluster-replicas 0 --cluster-yes >&2 || die "redis-cli --cluster create failed"
+    waited=0
+    until cluster_cli -p "$first" cluster info | grep -q 'cluster_state:ok'; do
+      (( waited >= 30 )) && die "the cluster did not reach cluster_state:ok within 30s"
+      sleep 1; waited=$((waited + 1))
+    done
+  fi
+  local nodes; nodes="$(IFS=,; echo "${seeds[*]}")"
+  log "Redis Cluster up: REDIS_CLUSTER_NODES=$nodes"
+}
+
+cmd_redis_cluster_down() {
+  local ports port dir pid
+  ports="$(cluster_ports "${1:-}")"
+  for port in $ports; do
+    dir="$REDIS_CLUSTER_DIR/$port"
+    if [[ -f "$dir/redis.pid" ]] && pid="$(cat "$dir/redis.pid")" && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" && log "stopped redis-server on $port (pid $pid)"
+    else
+      log "no redis-server of ours on $port"
+    fi
+    # The cluster's identity goes with the data: the next `up` forms a new cluster.
+    rm -f "$dir/nodes.conf"
+  done
+}
+
+cmd_redis_cluster_status() {
+  local ports port ok=0
+  ports="$(cluster_ports "${1:-}")"
+  for port in $ports; do
+    if cluster_node_ping "$port"; then
+      echo "node     up    127.0.0.1:$port $(cluster_cli -p "$port" cluster info | tr -d '\r' | grep cluster_state)"
+    else
+      echo "node     down  127.0.0.1:$port"; ok=1
+    fi
+  done
+  return "$ok"
+}
+
+cmd_redis_cluster() {
+  local action="${1:-}"
+  shift || true
+  case "$action" in
+    up) cmd_redis_cluster_up "$@" ;;
+    down) cmd_redis_cluster_down "$@" ;;
+    status) cmd_redis_cluster_status "$@" ;;
+    *) die "usage: $0 redis-cluster up|down|status [ports, default 7000,7001,7002]" ;;
+  esac
+}
+
 cmd_up() {
   with_lock
   db_up
@@ -498,6 +602,7 @@ case "${1:-}" in
   down) shift; cmd_down "$@" ;;
   status) shift; cmd_status "$@" ;;
   logs) shift; cmd_logs "$@" ;;
+  redis-cluster) shift; cmd_redis_cluster "$@" ;;
   *)
     cat >&2 <<EOF
 usage: scripts/infra.sh up | down [--purge] | status | logs [-f]
@@ -505,6 +610,9 @@ usage: scripts/infra.sh up | down [--purge] | status | logs [-f]
   down      stop the Kafka started by 'up' (--purge also deletes its data; jars are kept)
   status    one line per service; exit 0 only if all are up
   logs      last 100 lines of the Kafka log (-f to follow)
+  redis-cluster up|down|status [ports]
+            a local 3-master Redis Cluster (no replicas) for REDIS_CLUSTER_NODES, default ports
+            7000,7001,7002, data under .cache/redis-cluster (down stops it and forgets it)
 EOF
     exit 2 ;;
 esac

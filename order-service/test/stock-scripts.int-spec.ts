@@ -1,21 +1,61 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedisClient, isCluster, type RedisClient } from '@flash-sale/common';
 import { loadOrderServiceConfig } from '../src/config.js';
 import { KnownSequences } from '../src/stock/known-sequences.js';
 import { ReservationStore, type ReserveRequest } from '../src/stock/reservation.store.js';
 import { StockCountersStore } from '../src/stock/stock-counters.store.js';
 import { StockKeys } from '../src/stock/stock-keys.js';
+import { ThrowawayRedisCluster } from './support/throwaway-redis-cluster.js';
 
 /**
- * The Lua scripts on the real Redis (scripts/infra.sh up). Every test uses its own product id,
- * and deletes exactly its own keys afterwards (the Redis is shared; never FLUSHALL here).
+ * The Lua scripts on the real Redis (scripts/infra.sh up), and the same tests again on a 3-master
+ * Redis Cluster of the test's own (redis-server --cluster-enabled yes). Every test uses its own
+ * product id, and deletes exactly its own keys afterwards (the Redis is shared; never FLUSHALL
+ * here).
  */
 const config = loadOrderServiceConfig({ ...process.env });
-const connect = () =>
-  new Redis({ host: config.REDIS_HOST, port: config.REDIS_PORT, password: config.REDIS_PASSWORD });
+
+/** Where the scripts run: how to open a client there, and how to let go of it. */
+interface Target {
+  connect: () => RedisClient;
+  stop: () => Promise<void>;
+  /** The Cluster masters (their ports) that hold these keys; none on a stand-alone Redis. */
+  mastersOf?: (keys: string[]) => Promise<Set<number>>;
+  masters?: number;
+}
+
+const targets: [string, () => Promise<Target>][] = [
+  [
+    'stand-alone Redis',
+    () =>
+      Promise.resolve({
+        connect: () => createRedisClient({ ...config, REDIS_CLUSTER_NODES: undefined }),
+        stop: () => Promise.resolve(),
+      }),
+  ],
+  [
+    '3-master Redis Cluster',
+    async () => {
+      const cluster = await ThrowawayRedisCluster.start();
+      return {
+        connect: () =>
+          createRedisClient(
+            {
+              ...config,
+              REDIS_CLUSTER_NODES: cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+            },
+            { enableAutoPipelining: true },
+          ),
+        stop: () => cluster.stop(),
+        mastersOf: async (keys) => new Set(await Promise.all(keys.map((k) => cluster.masterOf(k)))),
+        masters: cluster.ports.length,
+      };
+    },
+  ],
+];
 
 /** The hot path's and the reconciler's stores on one connection: their scripts meet on the keys. */
-function storesOn(redis: Redis) {
+function storesOn(redis: RedisClient) {
   const reservations = new ReservationStore(redis);
   const counters = new StockCountersStore(redis);
   return {
@@ -30,13 +70,17 @@ function storesOn(redis: Redis) {
   };
 }
 
-describe('stock Lua scripts (real Redis)', () => {
-  let redis: Redis;
+describe.each(targets)('stock Lua scripts (real Redis: %s)', (_name, startTarget) => {
+  let target: Target;
+  let connect: () => RedisClient;
+  let redis: RedisClient;
   let store: ReturnType<typeof storesOn>;
   let counters: StockCountersStore;
   const products: string[] = [];
 
   beforeAll(async () => {
+    target = await startTarget();
+    connect = target.connect;
     redis = connect();
     store = storesOn(redis);
     await store.onModuleInit();
@@ -44,11 +88,17 @@ describe('stock Lua scripts (real Redis)', () => {
   });
 
   afterAll(async () => {
-    for (const p of products) {
-      const keys = [...(await redis.keys(`*{${p}}*`)), StockKeys.stock(p)];
-      await redis.del(...keys);
+    // The cluster is the test's own and goes whole; the shared Redis loses just our keys (KEYS is
+    // fine in a test's clean-up of a stand-alone server, never on a request path).
+    if (redis && !isCluster(redis)) {
+      for (const p of products) {
+        const keys = [...(await redis.keys(`*{${p}}*`)), StockKeys.stock(p)];
+        await redis.del(...keys);
+      }
+      await redis.srem(StockKeys.productIndex, ...products, 'none');
     }
-    await redis.quit();
+    await redis?.quit();
+    await target?.stop();
   });
 
   async function product(
@@ -62,6 +112,8 @@ describe('stock Lua scripts (real Redis)', () => {
     if (options.maxPerUser)
       await redis.hset(StockKeys.product(p), 'maxPerUser', options.maxPerUser);
     if (options.ready ?? true) await redis.set(StockKeys.ready(p), '1');
+    // As inventory-service does when it writes a counter: the sweeper lists products from here.
+    await redis.sadd(StockKeys.productIndex, p);
     return p;
   }
 
@@ -99,7 +151,9 @@ describe('stock Lua scripts (real Redis)', () => {
         const remaining = results.flatMap((r) => (r.kind === 'reserved' ? [r.remaining] : []));
         expect(remaining.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
       } finally {
-        await Promise.all(clients.map((c) => (c as unknown as { redis: Redis }).redis.quit()));
+        await Promise.all(
+          clients.map((c) => (c as unknown as { redis: RedisClient }).redis.quit()),
+        );
       }
     });
 
@@ -395,6 +449,63 @@ describe('stock Lua scripts (real Redis)', () => {
       const uncapped = await product(100);
       await new ReservationStore(redis).reserve(request(uncapped, { quantity: 50 }));
       expect(await redis.exists(StockKeys.bought(uncapped))).toBe(0);
+    });
+  });
+
+  describe('many products at once', () => {
+    it('reserves, snapshots, lists, sweeps and gives back products spread over every node', async () => {
+      const ids = await Promise.all(Array.from({ length: 12 }, () => product(5)));
+      const orders = ids.map((p, i) => request(p, { userId: String(i + 1), quantity: 2 }));
+      const reserved = await Promise.all(orders.map((r) => store.reserve(r)));
+      expect(reserved.map((r) => r.kind)).toEqual(ids.map(() => 'reserved'));
+
+      // One call each across all products (different slots, so different nodes of a Cluster).
+      const snapshots = await store.snapshot(ids);
+      expect(snapshots.map((s) => [s.productId, s.counter, s.reservations.length])).toEqual(
+        ids.map((p) => [p, 3, 1]),
+      );
+      const listed = await store.readAllReservations();
+      expect(
+        listed
+          .filter((r) => ids.includes(r.productId))
+          .map((r) => r.orderId)
+          .sort(),
+      ).toEqual(orders.map((r) => r.orderId).sort());
+      const counted = (await counters.readAllCounters()).filter((c) => ids.includes(c.productId));
+      expect(counted).toEqual(
+        ids
+          .map((p) => ({ productId: p, stock: 3 }))
+          .sort((a, b) => a.productId.localeCompare(b.productId)),
+      );
+      const released = await store.release(
+        orders.map((r) => ({ ...r, idempotencyKey: null, dropIdempotencyKey: false })),
+      );
+      expect(released).toEqual(ids.map(() => 'released'));
+      expect(await Promise.all(ids.map((p) => redis.get(StockKeys.stock(p))))).toEqual(
+        ids.map(() => '5'),
+      );
+
+      if (target.mastersOf && target.masters) {
+        // The products' keys live on every master, each product's keys on one master.
+        expect((await target.mastersOf(ids.map((p) => StockKeys.stock(p)))).size).toBe(
+          target.masters,
+        );
+        for (const p of ids) {
+          const keys = [
+            StockKeys.stock(p),
+            StockKeys.product(p),
+            StockKeys.reservations(p),
+            StockKeys.bought(p),
+            StockKeys.idempotency(p, '1', 'k'),
+            StockKeys.ready(p),
+            StockKeys.sequence(p),
+            StockKeys.stale(p),
+            StockKeys.inventorySync(p),
+            StockKeys.released(p, orders[0]?.orderId ?? ''),
+          ];
+          expect((await target.mastersOf(keys)).size).toBe(1);
+        }
+      }
     });
   });
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Injectable } from '@nestjs/common';
-import { InjectRedis } from '@flash-sale/common';
+import { InjectRedis, type RedisClient } from '@flash-sale/common';
 import { ProductHashFields, RedisKeys, STOCK_CHANGED_CHANNEL } from '@flash-sale/contracts';
-import type { Redis } from 'ioredis';
 import type { PendingRedisUpdate } from './redis-update.js';
 
 /** Next to this file; `npm run build` copies it into dist/ (scripts/copy-assets.mjs). */
@@ -24,7 +23,7 @@ export function syncMarkerKey(productId: string): string {
 export class RedisCatalogueStore {
   private readonly apply: ApplyCommand;
 
-  constructor(@InjectRedis() private readonly redis: Redis) {
+  constructor(@InjectRedis() private readonly redis: RedisClient) {
     redis.defineCommand(COMMAND, {
       numberOfKeys: 3,
       lua: readFileSync(APPLY_SCRIPT_URL, 'utf8'),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { redisMasters, type RedisClient } from '@flash-sale/common';
 
 /** One run of a script: its keys and arguments. */
 export interface ScriptCall {
@@ -24,7 +24,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -34,22 +34,13 @@ export class LuaScript {
   }
 
   /**
-   * Runs the script once per call in one pipeline (one round trip) and returns the replies in
-   * order; a call the server answered NOSCRIPT is run again with {@link run}. Throws the first
-   * error.
+   * Runs the script once per call, all at once, and returns the replies in order; throws the
+   * first error once every call is answered. Not an explicit pipeline: on a Redis Cluster the
+   * calls of different products go to different nodes, and the client's auto-pipelining sends the
+   * calls issued together in one write per node (one write in all on a stand-alone Redis).
    */
-  async runEach(redis: Redis, calls: ScriptCall[]): Promise<unknown[]> {
-    const pipeline = redis.pipeline();
-    for (const { keys, args } of calls) pipeline.evalsha(this.sha, keys.length, ...keys, ...args);
-    const results = (await pipeline.exec()) ?? [];
-    const replies: unknown[] = [];
-    for (const [i, { keys, args }] of calls.entries()) {
-      let [error, reply] = results[i] ?? [new Error('no reply'), null];
-      if (error && isNoScript(error)) [error, reply] = [null, await this.run(redis, keys, args)];
-      if (error) throw error;
-      replies.push(reply);
-    }
-    return replies;
+  async runEach(redis: RedisClient, calls: ScriptCall[]): Promise<unknown[]> {
+    return settleAll(calls.map(({ keys, args }) => this.run(redis, keys, args)));
   }
 }
 
@@ -58,13 +49,24 @@ export class LuaScript {
  * effort: a script the server does not know is loaded by its first EVAL anyway.
  */
 export async function preloadScripts(
-  redis: Redis,
+  redis: RedisClient,
   scripts: LuaScript[],
   logger: Pick<Logger, 'warn'>,
 ): Promise<void> {
-  await Promise.all(scripts.map((s) => redis.script('LOAD', s.source))).catch((error: Error) =>
-    logger.warn(`could not preload Lua scripts: ${error.message}`),
-  );
+  // Every master of a Cluster keeps its own script cache (none yet if the slot map is not known:
+  // then the first EVALs load them).
+  const servers = redisMasters(redis);
+  await Promise.all(
+    servers.flatMap((server) => scripts.map((s) => server.script('LOAD', s.source))),
+  ).catch((error: Error) => logger.warn(`could not preload Lua scripts: ${error.message}`));
+}
+
+/** Awaits every promise; resolves their values in order, or rejects with the first failure. */
+export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 export function isNoScript(error: unknown): boolean {

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
-import { InjectRedis } from '@flash-sale/common';
+import { InjectRedis, type RedisClient } from '@flash-sale/common';
 import { ProductHashFields } from '@flash-sale/contracts';
-import type { Redis } from 'ioredis';
 import { KnownSequences } from './known-sequences.js';
-import { LuaScript, preloadScripts } from './lua-script.js';
+import { LuaScript, preloadScripts, settleAll } from './lua-script.js';
 import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
-import { productIdOfKey, StockKeys } from './stock-keys.js';
-import { announceStockChanged, isCatalogueLoaded, scanKeys } from './stock-redis.js';
+import { StockKeys } from './stock-keys.js';
+import { announceStockChanged, isCatalogueLoaded } from './stock-redis.js';
 
 /** What the reservation script decided. */
 export type ReserveResult =
@@ -81,7 +80,7 @@ export class ReservationStore implements OnModuleInit {
   };
 
   constructor(
-    @InjectRedis() private readonly redis: Redis,
+    @InjectRedis() private readonly redis: RedisClient,
     @Optional() private readonly sequences: KnownSequences = new KnownSequences(),
     @Optional()
     @Inject(STOCK_SETTINGS)
@@ -215,10 +214,12 @@ export class ReservationStore implements OnModuleInit {
       if (ids) ids.push(o.orderId);
       else byProduct.set(o.productId, [o.orderId]);
     }
-    const pipeline = this.redis.pipeline();
-    for (const [productId, ids] of byProduct)
-      pipeline.hdel(StockKeys.reservations(productId), ...ids);
-    await pipeline.exec();
+    // Issued together, so auto-pipelining sends them in one write (per Cluster node).
+    await settleAll(
+      [...byProduct].map(([productId, ids]) =>
+        this.redis.hdel(StockKeys.reservations(productId), ...ids),
+      ),
+    );
   }
 
   isCatalogueLoaded(): Promise<boolean> {
@@ -243,19 +244,25 @@ export class ReservationStore implements OnModuleInit {
     return announceStockChanged(this.redis, productIds);
   }
 
-  /** Every reservation entry of every product (there are only as many as orders in flight). */
+  /**
+   * Every reservation entry of every product on sale (there are only as many as orders in
+   * flight). The products come from the catalogue index, never from a keyspace SCAN, which on a
+   * Redis Cluster would see one node's keys only. A product reserves only while its counter is
+   * there, and every product with a counter is in the index: inventory-service adds it when it
+   * writes the counter, and each reconciler pass adds every product MySQL lists (so an index lost
+   * with Redis's data comes back before counters are rebuilt).
+   */
   async readAllReservations(): Promise<Reservation[]> {
-    const keys = await scanKeys(this.redis, StockKeys.reservationsPattern);
-    if (keys.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.hgetall(key);
-    const results = (await pipeline.exec()) ?? [];
+    const productIds = await this.redis.smembers(StockKeys.productIndex);
+    const hashes = await Promise.allSettled(
+      productIds.map((productId) => this.redis.hgetall(StockKeys.reservations(productId))),
+    );
     const reservations: Reservation[] = [];
-    for (const [i, key] of keys.entries()) {
-      const productId = productIdOfKey(key);
-      const [error, hash] = results[i] ?? [null, null];
-      if (error || productId === undefined || !hash) continue;
-      for (const [orderId, entry] of Object.entries(hash as Record<string, string>)) {
+    for (const [i, productId] of productIds.entries()) {
+      const result = hashes[i];
+      // One product's read failing (its node failing over) leaves it to the next sweep.
+      if (result?.status !== 'fulfilled') continue;
+      for (const [orderId, entry] of Object.entries(result.value)) {
         const parsed = parseReservation(productId, orderId, entry);
         if (parsed) reservations.push(parsed);
       }

@@ -5,9 +5,8 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectRedis } from '@flash-sale/common';
+import { duplicateRedisClient, InjectRedis, type RedisClient } from '@flash-sale/common';
 import { STOCK_CHANGED_CHANNEL } from '@flash-sale/contracts';
-import type { Redis } from 'ioredis';
 import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 
 /**
@@ -20,16 +19,16 @@ import { STOCK_SETTINGS, type StockSettings } from './stock-settings.js';
 export class SoldOutMarks implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(SoldOutMarks.name);
   private readonly marks = new Map<string, number>();
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
   constructor(
-    @InjectRedis() private readonly redis: Redis,
+    @InjectRedis() private readonly redis: RedisClient,
     @Inject(STOCK_SETTINGS) private readonly settings: Pick<StockSettings, 'soldOutTtlMs'>,
   ) {}
 
   onApplicationBootstrap(): void {
     // A duplicate connection: a subscribed connection can run no other command.
-    const subscriber = this.redis.duplicate({ maxRetriesPerRequest: null });
+    const subscriber = duplicateRedisClient(this.redis, { maxRetriesPerRequest: null });
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, productId: string) => this.clear(productId));
     // Messages sent while disconnected are lost: forget every mark when (re)subscribed.

@@ -1,9 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { InjectRedis } from '@flash-sale/common';
+import { InjectRedis, type RedisClient } from '@flash-sale/common';
 import { ProductHashFields } from '@flash-sale/contracts';
-import type { Redis } from 'ioredis';
 import { setTimeout as delay } from 'node:timers/promises';
-import { LuaScript, preloadScripts } from './lua-script.js';
+import { LuaScript, preloadScripts, settleAll } from './lua-script.js';
 import { parseReservation, type Reservation } from './reservation.store.js';
 import { StockKeys } from './stock-keys.js';
 import { announceStockChanged, isCatalogueLoaded } from './stock-redis.js';
@@ -72,7 +71,7 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
   };
   private lockToken: string | undefined;
 
-  constructor(@InjectRedis() private readonly redis: Redis) {}
+  constructor(@InjectRedis() private readonly redis: RedisClient) {}
 
   async onModuleInit(): Promise<void> {
     await preloadScripts(this.redis, Object.values(this.scripts), this.logger);
@@ -118,13 +117,13 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
   async readAllCounters(): Promise<{ productId: string; stock: number }[]> {
     const productIds = await this.redis.smembers(StockKeys.productIndex);
     if (productIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const productId of productIds) pipeline.get(StockKeys.stock(productId));
-    const results = (await pipeline.exec()) ?? [];
+    // One GET a product, issued together: auto-pipelining sends them in one write per node (an
+    // MGET would need every key in one slot on a Cluster).
+    const values = await settleAll(productIds.map((p) => this.redis.get(StockKeys.stock(p))));
     const counters: { productId: string; stock: number }[] = [];
     for (const [i, productId] of productIds.entries()) {
-      const [error, value] = results[i] ?? [null, null];
-      if (error || typeof value !== 'string') continue;
+      const value = values[i];
+      if (typeof value !== 'string') continue;
       const stock = Number(value);
       if (Number.isInteger(stock)) counters.push({ productId, stock });
     }

@@ -3,7 +3,12 @@ import { RedisKeys } from '@flash-sale/contracts';
 /**
  * The Redis keys of the order pipeline. Every key of one product carries the hash tag
  * `{productId}` (as the shared {@link RedisKeys} do), so one Lua script may touch them all in a
- * Redis Cluster; the catalogue marker is global and is never used inside a script.
+ * Redis Cluster. The global keys (`productIndex`, `catalogueLoaded`, `reconcilerLock`) are
+ * never used inside a script together with a product's keys.
+ *
+ * Nothing here is ever found by a keyspace SCAN (on a Cluster a node sees its own slots only):
+ * the products are listed from `productIndex` (and the reconciler's from MySQL), and every other
+ * key is named from a product id.
  */
 export const StockKeys = {
   stock: RedisKeys.stock,
@@ -67,8 +72,6 @@ export const StockKeys = {
    */
   reconcilerDrift: 'stock:{reconciler}:drift',
   reconcilerMissing: 'stock:{reconciler}:missing',
-  /** SCAN pattern of the reservations (the reconciler's sweep). */
-  reservationsPattern: 'reservations:{*}',
 } as const;
 
 /** The product id inside a key such as `stock:{SKU-1}`. */

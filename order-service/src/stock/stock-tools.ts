@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { utcSessions } from '@flash-sale/common';
-import { Redis } from 'ioredis';
+import { createRedisClient, utcSessions } from '@flash-sale/common';
 import { createPool } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { loadOrderServiceConfig } from '../config.js';
@@ -21,12 +20,8 @@ export async function runReconciliation(mode: ReconcileMode): Promise<{
 }> {
   Logger.overrideLogger(['error', 'warn']);
   const config = loadOrderServiceConfig({ ...process.env });
-  const redis = new Redis({
-    host: config.REDIS_HOST,
-    port: config.REDIS_PORT,
-    password: config.REDIS_PASSWORD,
-    maxRetriesPerRequest: 1,
-  });
+  // A Redis Cluster client when REDIS_CLUSTER_NODES is set, like the service's.
+  const redis = createRedisClient(config, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
   const pool = createPool({
     host: config.DB_HOST,
     port: config.DB_PORT,

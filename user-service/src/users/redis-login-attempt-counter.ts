@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRedis } from '@flash-sale/common';
-import type { Redis } from 'ioredis';
+import { InjectRedis, type RedisClient } from '@flash-sale/common';
 import { LoginAttemptCounter, type AttemptCount } from './login-attempt-counter.js';
 
 const KEY_PREFIX = 'user-service:login-attempts:';
@@ -22,7 +21,7 @@ function resultsOf(replies: ExecResult): unknown[] {
  */
 @Injectable()
 export class RedisLoginAttemptCounter extends LoginAttemptCounter {
-  constructor(@InjectRedis() private readonly redis: Redis) {
+  constructor(@InjectRedis() private readonly redis: RedisClient) {
     super();
   }
 

@@ -1,6 +1,10 @@
-import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createRedisClient,
+  parseRedisClusterNodes,
+  type RedisConnectionSettings,
+} from '../redis/redis-client.js';
 import { auditSale, type SaleAudit } from './sale-audit.js';
 import { loadSaleFacts, type SaleAuditSources, type SqlRows } from './sale-audit.loader.js';
 
@@ -9,12 +13,12 @@ export interface SaleAuditConnection {
   db: { host: string; port: number; user: string; password: string };
   orderDatabase: string;
   inventoryDatabase: string;
-  redis: { host: string; port: number; password?: string };
+  redis: RedisConnectionSettings;
 }
 
 /**
  * The connection from the variables the services and scripts use (`DB_*`, `REDIS_*`), with their
- * localhost defaults; `ORDER_DB_DATABASE` / `INVENTORY_DB_DATABASE` name the two schemas.
+ * localhost defaults (a Redis Cluster when `REDIS_CLUSTER_NODES` is set); `ORDER_DB_DATABASE` / `INVENTORY_DB_DATABASE` name the two schemas.
  */
 export function saleAuditConnectionFromEnv(env: NodeJS.ProcessEnv): SaleAuditConnection {
   return {
@@ -27,9 +31,13 @@ export function saleAuditConnectionFromEnv(env: NodeJS.ProcessEnv): SaleAuditCon
     orderDatabase: env.ORDER_DB_DATABASE ?? 'order_service',
     inventoryDatabase: env.INVENTORY_DB_DATABASE ?? 'inventory_service',
     redis: {
-      host: env.REDIS_HOST ?? '127.0.0.1',
-      port: Number(env.REDIS_PORT ?? 6379),
-      password: env.REDIS_PASSWORD || undefined,
+      REDIS_HOST: env.REDIS_HOST ?? '127.0.0.1',
+      REDIS_PORT: Number(env.REDIS_PORT ?? 6379),
+      REDIS_PASSWORD: env.REDIS_PASSWORD || undefined,
+      REDIS_CLUSTER_NODES:
+        env.REDIS_CLUSTER_NODES === undefined
+          ? undefined
+          : parseRedisClusterNodes(env.REDIS_CLUSTER_NODES),
     },
   };
 }
@@ -54,8 +62,7 @@ export async function runSaleAudit(
     mysql.createPool({ ...connection.db, database, connectionLimit: 2, dateStrings: false });
   const orderDb = pool(connection.orderDatabase);
   const inventoryDb = pool(connection.inventoryDatabase);
-  const redis = new Redis({
-    ...connection.redis,
+  const redis = createRedisClient(connection.redis, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { KAFKA_SASL_MECHANISMS } from '../kafka/kafka-credentials.js';
 import { KeySetError, parsePublicKeySet } from '../auth/access-token.keys.js';
+import { parseRedisClusterNodes } from '../redis/redis-client.js';
 
 /**
  * A JWK Set given inline (`text`) or as a file (`path`), parsed with `parse`; a bad one is a
@@ -62,6 +63,24 @@ const brokerList = z
       }
     }
     return brokers;
+  });
+
+/**
+ * `host:port,host:port,…`: the seed nodes of a Redis Cluster. ioredis learns the other nodes and
+ * the slot map from them, so any one reachable master is enough; more seeds only help it start
+ * when one is down.
+ */
+const clusterNodeList = z
+  .string()
+  .trim()
+  .min(1, 'must list at least one node as host:port')
+  .transform((value, ctx) => {
+    try {
+      return parseRedisClusterNodes(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
   });
 
 /** Settings every service reads. Names are those of the original layout where it had one. */
@@ -126,6 +145,11 @@ export function baseEnvSchema<Extra extends z.ZodRawShape = Record<never, never>
       REDIS_HOST: nonEmpty('127.0.0.1'),
       REDIS_PORT: port(6379),
       REDIS_PASSWORD: z.string().optional(),
+      /**
+       * Set: every Redis client is a Cluster client seeded with these nodes, and REDIS_HOST /
+       * REDIS_PORT are not used (REDIS_PASSWORD still is). Unset: one stand-alone Redis.
+       */
+      REDIS_CLUSTER_NODES: clusterNodeList.optional(),
       KAFKA_BROKER: brokerList.default(['127.0.0.1:9092']),
       KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
       /**

@@ -48,6 +48,11 @@ describe(loadConfig.name, () => {
     ['KAFKA_BROKER', ''],
     ['KAFKA_BROKER', 'no-port'],
     ['REDIS_PORT', '1.5'],
+    ['REDIS_CLUSTER_NODES', ''],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1:7000,,127.0.0.1:7001'],
+    ['REDIS_CLUSTER_NODES', '127.0.0.1:70000'],
+    ['REDIS_CLUSTER_NODES', 'redis://127.0.0.1:7000'],
     ['DB_HOST', ''],
     ['NODE_ENV', 'staging'],
     ['JWT_JWKS', 'not json'],
@@ -68,6 +73,19 @@ describe(loadConfig.name, () => {
         `WEB_CONCURRENCY: must be a whole number of worker processes, 1-64 (got ${JSON.stringify(bad)})`,
       ]);
     }
+  });
+
+  it('reads REDIS_CLUSTER_NODES as the seed nodes of a Redis Cluster (unset: stand-alone Redis)', () => {
+    expect(loadConfig(schema, { env: {} }).REDIS_CLUSTER_NODES).toBeUndefined();
+    expect(
+      loadConfig(schema, {
+        env: { REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-0.redis:6379,[::1]:7002' },
+      }).REDIS_CLUSTER_NODES,
+    ).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: 'redis-0.redis', port: 6379 },
+      { host: '::1', port: 7002 },
+    ]);
   });
 
   it('lists every bad variable at once', () => {

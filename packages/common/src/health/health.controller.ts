@@ -8,9 +8,9 @@ import {
   TypeOrmHealthIndicator,
   type HealthIndicatorFunction,
 } from '@nestjs/terminus';
-import { Redis } from 'ioredis';
 import { Public } from '../auth/auth.decorators.js';
 import { KafkaClient } from '../kafka/kafka-client.service.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { REDIS_CLIENT } from '../redis/redis.module.js';
 import { ReadinessRegistry } from './readiness.js';
 
@@ -35,7 +35,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: TypeOrmHealthIndicator,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly kafka: KafkaClient,
     private readonly readiness: ReadinessRegistry,
   ) {}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { REDIS_CLIENT } from '../redis/redis.module.js';
 import type { TokenBucket } from './rate-limit.policy.js';
 
@@ -39,7 +39,7 @@ type TakeCommand = (
 export class TokenBucketStore {
   private readonly take: TakeCommand;
 
-  constructor(@Inject(REDIS_CLIENT) redis: Redis) {
+  constructor(@Inject(REDIS_CLIENT) redis: RedisClient) {
     redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: readFileSync(SCRIPT_URL, 'utf8') });
     const command = (redis as unknown as Record<string, TakeCommand>)[COMMAND];
     if (!command) throw new Error(`Redis command ${COMMAND} was not defined`);

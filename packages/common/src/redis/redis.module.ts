@@ -1,15 +1,18 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { BaseEnv } from '../config/env.schema.js';
+import { createRedisClient, type RedisClient } from './redis-client.js';
 
-/** Injection token of the service's ioredis client. */
+/** Injection token of the service's ioredis client (a {@link RedisClient}). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 /** Injects the shared ioredis client. */
 export const InjectRedis = () => Inject(REDIS_CLIENT);
 
-/** One ioredis connection per service; concurrent commands are pipelined on it automatically. */
+/**
+ * One ioredis client per service (a stand-alone connection, or a Cluster client when
+ * REDIS_CLUSTER_NODES is set); concurrent commands are pipelined automatically (per node).
+ */
 @Global()
 @Module({
   providers: [
@@ -17,10 +20,7 @@ export const InjectRedis = () => Inject(REDIS_CLIENT);
       provide: REDIS_CLIENT,
       inject: [APP_CONFIG],
       useFactory: (config: BaseEnv) =>
-        new Redis({
-          host: config.REDIS_HOST,
-          port: config.REDIS_PORT,
-          password: config.REDIS_PASSWORD,
+        createRedisClient(config, {
           // A command waits at most one reconnect, so callers see errors instead of hanging.
           maxRetriesPerRequest: 1,
           connectTimeout: 2_000,
@@ -34,7 +34,7 @@ export const InjectRedis = () => Inject(REDIS_CLIENT);
   exports: [REDIS_CLIENT],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());

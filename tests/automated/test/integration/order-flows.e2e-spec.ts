@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
-import { REDIS_HOST, REDIS_PORT } from '../support/env.js';
+import type { RedisClient } from '@flash-sale/common';
+import { connectRedis } from '../support/env.js';
 import {
   createProduct,
   createUser,
@@ -60,9 +60,9 @@ describe('cross-service order flows', () => {
   });
 
   describe('an order inventory-service refuses', () => {
-    let redis: Redis;
+    let redis: RedisClient;
     beforeAll(() => {
-      redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT, lazyConnect: true });
+      redis = connectRedis();
     });
     afterAll(async () => {
       await redis.quit();

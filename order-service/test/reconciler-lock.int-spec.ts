@@ -70,6 +70,21 @@ describe('reconciler lock, fencing and drift memory (real Redis)', () => {
     await live.releaseReconcilerLock(current);
   });
 
+  it('extends only its own lease: a renewed lock outlives its first TTL, a lost one is not renewed', async () => {
+    const [holder, other] = [await instance(), await instance()];
+    const fence = (await holder.acquireReconcilerLock(300)) as number;
+    expect(fence).not.toBeNull();
+    expect(await holder.extendReconcilerLock(fence, 60_000)).toBe(true);
+    expect(await redis.client.pttl(StockKeys.reconcilerLock)).toBeGreaterThan(1_000);
+    // Taken from it (as after its lease ran out): its renewal must not keep the new holder's lock.
+    await redis.client.del(StockKeys.reconcilerLock);
+    const next = (await other.acquireReconcilerLock(300)) as number;
+    expect(next).toBeGreaterThan(fence);
+    expect(await holder.extendReconcilerLock(fence, 60_000)).toBe(false);
+    expect(await redis.client.pttl(StockKeys.reconcilerLock)).toBeLessThanOrEqual(300);
+    await other.releaseReconcilerLock(next);
+  });
+
   it('keeps the drift memory in Redis: a restarted instance reads what another wrote', async () => {
     const before = await instance();
     await before.writeDriftMemory(

@@ -68,6 +68,7 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     reset: new LuaScript('reset-product'),
     checkSequence: new LuaScript('check-sequence'),
     releaseLock: new LuaScript('release-lock'),
+    extendLock: new LuaScript('extend-lock'),
   };
   private lockToken: string | undefined;
 
@@ -299,6 +300,20 @@ export class StockCountersStore implements OnModuleInit, OnApplicationShutdown {
     if (ok !== 'OK') return null;
     this.lockToken = String(fence);
     return fence;
+  }
+
+  /**
+   * Keeps the reconciler lock for another `ttlMs` while a pass runs; false when it is no longer
+   * this holder's (its lease ran out and another instance took it).
+   */
+  async extendReconcilerLock(fence: number, ttlMs: number): Promise<boolean> {
+    if (this.lockToken !== String(fence)) return false;
+    const extended = await this.scripts.extendLock.run(
+      this.redis,
+      [StockKeys.reconcilerLock],
+      [String(fence), String(ttlMs)],
+    );
+    return extended === 1;
   }
 
   async releaseReconcilerLock(fence: number): Promise<void> {

@@ -82,7 +82,12 @@ interface PassState {
  */
 export const SEQUENCE_GAP = 1_000_000;
 
-const LOCK_TTL_MS = 60_000;
+/**
+ * The reconciler lock's lease, renewed every third of it while a pass runs (a rebuild may wait
+ * several seconds for PENDING orders). Short, so that an instance killed mid-pass holds up the
+ * rebuild of a lost or stale Redis on the other instances for seconds, not a minute.
+ */
+const LOCK_TTL_MS = 6_000;
 /** Longest wait for PENDING orders to be answered before counters are rebuilt. */
 const DRAIN_WAIT_MS = 5_000;
 /**
@@ -263,9 +268,16 @@ export class StockReconciler implements OnApplicationBootstrap, OnApplicationShu
         if (mode === 'check') return await this.pass(mode);
         const fence = await this.store.acquireReconcilerLock(LOCK_TTL_MS);
         if (fence === null) return null;
+        const renewal = setInterval(() => {
+          this.store.extendReconcilerLock(fence, LOCK_TTL_MS).catch((error: Error) => {
+            this.logger.warn(`could not renew the reconciler lock: ${error.message}`);
+          });
+        }, LOCK_TTL_MS / 3);
+        renewal.unref();
         try {
           return await this.pass(mode, fence);
         } finally {
+          clearInterval(renewal);
           await this.store.releaseReconcilerLock(fence);
         }
       } catch (error) {

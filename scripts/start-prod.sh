@@ -6,7 +6,9 @@
 #     scripts/infra.sh up (MariaDB, Redis, Kafka), npm run build, then each service's
 #     `node dist/main.js` with NODE_ENV=production in the background
 #     (logs in logs/<service>.log, pids in .run/<service>.pid).
-# Either way it waits until GET /api/health answers 200 on each (ports 3001-3003) and prints URLs.
+# Either way it waits until GET /api/health answers 200 on each and prints URLs: without Docker on
+# ports 3001-3003; with Docker through the balancer (BALANCER_PORT, default 8080), the services
+# publishing no host port of their own, so that they can be scaled.
 #
 # Needs user-service's access-token signing keys (an Ed25519 private JWK Set): JWT_PRIVATE_KEYS
 # (or, without Docker, JWT_PRIVATE_KEYS_FILE) from the environment, or JWT_PRIVATE_KEYS from a
@@ -16,7 +18,7 @@
 # Usage: scripts/start-prod.sh [--docker | --no-docker]   (default: --docker when an engine answers)
 # Stop:  scripts/stop-prod.sh
 # Environment: HEALTH_TIMEOUT (seconds, default 180); USER_SERVICE_PORT, ORDER_SERVICE_PORT,
-# INVENTORY_SERVICE_PORT (host ports, default 3001-3003); WEB_CONCURRENCY (worker processes per
+# INVENTORY_SERVICE_PORT (ports without Docker, default 3001-3003); WEB_CONCURRENCY (worker processes per
 # service, default 1; the pid in .run/ is then the primary's, which stops every worker on SIGTERM);
 # without Docker also the services' DB_*, REDIS_*, KAFKA_BROKER, LOG_LEVEL, ... (see the README's
 # Configuration).

@@ -30,7 +30,8 @@ const log = (m) =>
 
 const faults = values.faults?.split(',').filter(Boolean);
 const result = await runChaos({ seed, profile: values.profile, root: ROOT, log, faults });
-const out = resolve(values.out);
+// npm runs the workspace's script in tests/chaos: a relative --out means where npm was invoked.
+const out = resolve(process.env.INIT_CWD ?? process.cwd(), values.out);
 mkdirSync(out, { recursive: true });
 const base = join(out, values.name ?? `chaos-${result.profile}-${seed}`);
 const command = `npm run chaos -- --seed ${seed} --profile ${result.profile}${faults ? ` --faults ${faults.join(',')}` : ''}`;

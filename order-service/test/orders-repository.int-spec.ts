@@ -138,21 +138,19 @@ describe('orders repository (real MariaDB)', () => {
       { id: order.id, status: OrderStatus.Cancelled, stockReleaseDue: true, restoreDue: true },
     ]);
     expect(await orders.findById(order.id)).toMatchObject({ stockRelease: 'DUE', restore: 'DUE' });
-    expect(
-      (await peek(orders, (l) => orders.claimStockReleaseDue(l, 0, 10_000))).map((o) => o.id),
-    ).toContain(order.id);
+    const releaseDue = async (graceMs = 0) =>
+      (await peek(orders, (l) => orders.claimStockReleaseDue(l, graceMs, 10_000))).map((o) => o.id);
+    // A cancelled order's give-back waits for its restore's answer.
+    expect(await releaseDue()).not.toContain(order.id);
     expect(
       (await peek(orders, (l) => orders.claimRestoreDue(l, 0, 10_000))).map((o) => o.id),
     ).toContain(order.id);
-    expect(
-      (await peek(orders, (l) => orders.claimStockReleaseDue(l, 60_000, 10_000))).map((o) => o.id),
-    ).not.toContain(order.id);
-    await orders.markStockReleased([order.id]);
     await orders.markRestoreSent([order.id], 60_000);
     expect(await orders.findById(order.id)).toMatchObject({
-      stockRelease: 'DONE',
+      stockRelease: 'DUE',
       restore: 'SENT',
     });
+    expect(await releaseDue()).not.toContain(order.id);
     // Sent is not done: unanswered, it is due again at next_restore_at (a minute here).
     expect(
       (await peek(orders, (l) => orders.claimRestoreDue(l, 0, 10_000))).map((o) => o.id),
@@ -169,6 +167,12 @@ describe('orders repository (real MariaDB)', () => {
     expect(await orders.markRestoreDone([order.id])).toEqual([]);
     await orders.markRestoreSent([order.id], 100);
     expect((await orders.findById(order.id))?.restore).toBe('DONE');
+    // Answered: now the give-back is due (after the grace, as every side effect).
+    expect(await releaseDue()).toContain(order.id);
+    expect(await releaseDue(60_000)).not.toContain(order.id);
+    await orders.markStockReleased([order.id]);
+    expect(await orders.findById(order.id)).toMatchObject({ stockRelease: 'DONE' });
+    expect(await releaseDue()).not.toContain(order.id);
     expect(
       (await peek(orders, (l) => orders.claimRestoreDue(l, 0, 10_000))).map((o) => o.id),
     ).not.toContain(order.id);

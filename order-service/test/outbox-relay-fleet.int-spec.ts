@@ -160,7 +160,10 @@ describe('outbox relay with several instances (real MariaDB)', () => {
     return new OrderOutboxRelay(orders, publisher, settlement, settings);
   }
 
-  /** `pending` due PENDING orders and `cancelled` cancelled ones with give-back and restore due. */
+  /**
+   * `pending` due PENDING orders and `cancelled` cancelled ones with give-back and restore due (the
+   * give-back waits for the restore's answer).
+   */
   async function backlog(
     pending: number,
     cancelled = 0,
@@ -189,6 +192,15 @@ describe('outbox relay with several instances (real MariaDB)', () => {
     return { ids, cancelledIds };
   }
 
+  /**
+   * inventory-service's answers to every restore sent so far (what RestoreAnswers records): only
+   * then is a cancelled order's give-back due.
+   */
+  async function answerRestores(recorder: Recorder): Promise<void> {
+    const sent = [...recorder.restores.keys()];
+    if (sent.length > 0) await new SqlOrdersRepository(db).markRestoreDone(sent);
+  }
+
   it('publishes, gives back and restores each due row exactly once with 3 relays', async () => {
     const { ids, cancelledIds } = await backlog(1_400, 300);
     const recorder = new Recorder();
@@ -197,12 +209,13 @@ describe('outbox relay with several instances (real MariaDB)', () => {
         relay(recorder, await open(), name, { leaseMs: 60_000, delayMs: 150 }),
       ),
     );
-    // Every relay runs passes at the same time until all is done (a restore is due 2 s after the
-    // give-back's write), then once more: the extra pass must find nothing left.
+    // Every relay runs passes at the same time until all is done (a give-back is due 2 s after
+    // the restore's answer), then once more: the extra pass must find nothing left.
     await eventually(
       async () => {
         await Promise.all(relays.map((r) => r.relayOnce()));
-        return recorder.restores.size === cancelledIds.length ? true : undefined;
+        await answerRestores(recorder);
+        return recorder.giveBacks.size === cancelledIds.length ? true : undefined;
       },
       30_000,
       100,
@@ -219,15 +232,15 @@ describe('outbox relay with several instances (real MariaDB)', () => {
     // The backlog was shared, not done by one relay while the others waited.
     expect([...recorder.byRelay.values()].filter((n) => n > 0).length).toBeGreaterThan(1);
     // Nothing is left leased, and every row's follow-up was recorded.
-    const [left] = await db.query<{ leased: string; pending: string; restore_sent: string }[]>(
+    const [left] = await db.query<{ leased: string; pending: string; given_back: string }[]>(
       `SELECT SUM(relay_owner IS NOT NULL) AS leased,
               SUM(status = 'PENDING' AND next_publish_at <= NOW(3)) AS pending,
-              SUM(restore = 'SENT') AS restore_sent
+              SUM(restore = 'DONE' AND stock_release = 'DONE') AS given_back
          FROM orders`,
     );
     expect(Number(left.leased)).toBe(0);
     expect(Number(left.pending)).toBe(0);
-    expect(Number(left.restore_sent)).toBe(cancelledIds.length);
+    expect(Number(left.given_back)).toBe(cancelledIds.length);
     process.stderr.write(`relay shares: ${JSON.stringify([...recorder.byRelay])}\n`);
   }, 60_000);
 
@@ -257,7 +270,11 @@ describe('outbox relay with several instances (real MariaDB)', () => {
     await eventually(
       async () => {
         await survivor.relayOnce();
-        return ids.every((id) => recorder.deductions.has(id)) ? true : undefined;
+        await answerRestores(recorder);
+        return ids.every((id) => recorder.deductions.has(id)) &&
+          cancelledIds.every((id) => recorder.giveBacks.has(id))
+          ? true
+          : undefined;
       },
       20_000,
       100,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -47,6 +48,11 @@ jest.setTimeout(90_000);
 describe('restores (e2e, real stack)', () => {
   let inventory: SpawnedService;
   let admin: InventoryAdmin;
+  /** inventory-service's settings: restarted with them, it resumes its consumer group. */
+  const inventoryEnv = {
+    INVENTORY_KAFKA_GROUP_ID: `inventory-service-restores-${randomUUID()}`,
+    INVENTORY_KAFKA_START_FROM: 'latest',
+  };
   let db: DataSource;
   let kafka: KafkaClient;
   let app: NestFastifyApplication | undefined;
@@ -122,10 +128,7 @@ describe('restores (e2e, real stack)', () => {
     db = await openDatabase(databaseOptions(config, { entities: [], migrations }));
     const orders = new SqlOrdersRepository(db);
 
-    inventory = await SpawnedService.start('inventory-service', {
-      INVENTORY_KAFKA_GROUP_ID: `inventory-service-restores-${randomUUID()}`,
-      INVENTORY_KAFKA_START_FROM: 'latest',
-    });
+    inventory = await SpawnedService.start('inventory-service', inventoryEnv);
     admin = new InventoryAdmin(inventory.url);
     kafka = new KafkaClient({ clientId: 'restores-e2e', groupId: 'unused', topics: [] }, infra);
     const deduct = (o: typeof lostAnswer) =>
@@ -257,6 +260,68 @@ describe('restores (e2e, real stack)', () => {
       200,
     );
     expect(await stockOf(productId)).toBe(10);
+    expect(await restorations(id)).toBe(1);
+  });
+
+  it("sells a cancelled order's units again only once inventory-service has answered its restore", async () => {
+    // Before, the units went back to Redis at cancel time: the next buyer got a 201 at once, and
+    // if that order's deduction reached inventory-service before the restore, MySQL did not have
+    // the units yet and it was refused, an accepted order ending FAILED (seen in a test that
+    // raced cancels with new orders). Stopping inventory-service holds the restore back for as
+    // long as the test needs.
+    const productId = newProductId('T-rs-race');
+    await admin.create({ productId, stock: 2 });
+    const [first, second] = [newUserId(), newUserId()];
+    const order = (buyer: number, quantity: number) =>
+      http().post('/api/orders').set('authorization', bearer(buyer)).send({ productId, quantity });
+    const statusOf = async (buyer: number, id: string) =>
+      (await http().get(`/api/orders/${id}`).set('authorization', bearer(buyer))).body
+        .status as string;
+    const rowOf = async (id: string) => {
+      const [row] = await db.query<{ stock_release: string | null; restore: string | null }[]>(
+        'SELECT stock_release, restore FROM orders WHERE id = ?',
+        [id],
+      );
+      return row;
+    };
+
+    const placed = await order(first, 2).expect(201);
+    const id = placed.body.id as string;
+    await eventually(async () => ((await statusOf(first, id)) === 'CONFIRMED' ? true : undefined));
+    expect((await order(second, 1)).body.code).toBe('OUT_OF_STOCK');
+
+    await inventory.stop();
+    await http().put(`/api/orders/${id}/cancel`).set('authorization', bearer(first)).expect(200);
+    await eventually(async () => ((await restoreOf(id))?.restore === 'SENT' ? true : undefined));
+    // Not answered: MySQL may still hold the units, so Redis does too.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const refused = await order(second, 1);
+      expect({ status: refused.status, code: refused.body.code }).toEqual({
+        status: 409,
+        code: 'OUT_OF_STOCK',
+      });
+      await sleep(200);
+    }
+    expect(await rowOf(id)).toEqual({ stock_release: 'DUE', restore: 'SENT' });
+
+    inventory = await SpawnedService.start('inventory-service', inventoryEnv);
+    admin = new InventoryAdmin(inventory.url);
+    await eventually(
+      async () => {
+        const row = await rowOf(id);
+        return row?.restore === 'DONE' && row.stock_release === 'DONE' ? true : undefined;
+      },
+      45_000,
+      200,
+    );
+    expect(await stockOf(productId)).toBe(2);
+    const again = await order(second, 2).expect(201);
+    const settled = await eventually(async () => {
+      const status = await statusOf(second, again.body.id as string);
+      return status === 'PENDING' ? undefined : status;
+    }, 30_000);
+    expect(settled).toBe('CONFIRMED');
+    expect(await stockOf(productId)).toBe(0);
     expect(await restorations(id)).toBe(1);
   });
 });

@@ -272,10 +272,15 @@ describe.each(targets)('stock Lua scripts (real Redis: %s)', (_name, startTarget
       expect(await redis.exists(StockKeys.idempotency(p, '9', 'k9'))).toBe(1);
     });
 
-    it("leaves a cancelled order's units on the buyer's total; release-user-units takes them off", async () => {
+    it("gives the units back to the counter and to the buyer's total at once", async () => {
       const p = await product(10, { maxPerUser: 5 });
       const r = request(p, { quantity: 3, userId: '9' });
       await store.reserve(r);
+      // The cap counts them: 3 + 3 > 5.
+      expect(await store.reserve(request(p, { quantity: 3, userId: '9' }))).toMatchObject({
+        kind: 'limit',
+        held: 3,
+      });
       const release = {
         orderId: r.orderId,
         userId: '9',
@@ -283,24 +288,28 @@ describe.each(targets)('stock Lua scripts (real Redis: %s)', (_name, startTarget
         quantity: 3,
         idempotencyKey: null,
         dropIdempotencyKey: false,
-        keepUserUnits: true,
       };
       expect(await store.release([release])).toEqual(['released']);
       expect(await redis.get(StockKeys.stock(p))).toBe('10');
-      expect(await redis.hget(StockKeys.bought(p), '9')).toBe('3');
-      // The cap still counts them: 3 + 3 > 5.
-      expect(await store.reserve(request(p, { quantity: 3, userId: '9' }))).toMatchObject({
-        kind: 'limit',
-        held: 3,
-      });
-
-      // inventory-service answered the restore.
-      await store.releaseUserUnits([{ userId: '9', productId: p, quantity: 3 }]);
       expect(await redis.hexists(StockKeys.bought(p), '9')).toBe(0);
+      // Once: a second give-back changes neither.
+      expect(await store.release([release])).toEqual(['already']);
+      expect(await redis.get(StockKeys.stock(p))).toBe('10');
       expect(await store.reserve(request(p, { quantity: 3, userId: '9' }))).toMatchObject({
         kind: 'reserved',
       });
       expect(await redis.hget(StockKeys.bought(p), '9')).toBe('3');
+    });
+
+    it("release-user-units takes an order's units off its buyer's total only", async () => {
+      // An order cancelled by an earlier version: its stock went back at cancel time.
+      const p = await product(10, { maxPerUser: 5 });
+      await redis.hset(StockKeys.bought(p), '9', '4');
+      await store.releaseUserUnits([{ userId: '9', productId: p, quantity: 3 }]);
+      expect(await redis.hget(StockKeys.bought(p), '9')).toBe('1');
+      expect(await redis.get(StockKeys.stock(p))).toBe('10');
+      await store.releaseUserUnits([{ userId: '9', productId: p, quantity: 1 }]);
+      expect(await redis.hexists(StockKeys.bought(p), '9')).toBe(0);
     });
 
     it('release-user-units does nothing while the counter is not rebuilt', async () => {

@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ReservationStore } from '../stock/reservation.store.js';
 import { SoldOutMarks } from '../stock/sold-out-marks.js';
-import { OrderStatus, type Order } from './order.js';
+import type { Order } from './order.js';
 import { InventoryRequests } from './order-pipeline.ports.js';
 import { ORDER_SETTINGS, type OrderSettings } from './order-settings.js';
 import { OrdersRepository } from './orders.repository.js';
 
-type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'> &
-  Partial<Pick<Order, 'status'>>;
+type Settled = Pick<Order, 'id' | 'userId' | 'productId' | 'quantity' | 'idempotencyKey'>;
 
 /**
  * The side effects that follow a committed change of an order: giving its Redis units back,
@@ -28,13 +27,13 @@ export class OrderSettlement {
   ) {}
 
   /**
-   * Gives units back to Redis, once per order, and marks it done. An order whose counter is
-   * missing stays due (Redis lost its data: the rebuilt counter will count the units as unsold,
-   * and the give-back then happens) unless the catalogue is loaded, which means the product was
-   * deleted: there is nothing to give back to. A CANCELLED order's units stay on its buyer's
-   * per-user total until inventory-service answers its restore ({@link userUnitsBack}): until
-   * then they still count against the cap at the stock of record, so a quick re-order must wait
-   * here rather than be accepted here and refused there.
+   * Gives units back to Redis (to the counter and to the buyer's per-user total), once per order,
+   * and marks it done. An order whose counter is missing stays due (Redis lost its data: the
+   * rebuilt counter will count the units as unsold, and the give-back then happens) unless the
+   * catalogue is loaded, which means the product was deleted: there is nothing to give back to.
+   * A CANCELLED order is given back only once inventory-service has answered its restore (see
+   * settling/restore-answers.ts): until then MySQL may still hold its units, and an order that took
+   * them here would be refused there.
    */
   async giveBack(orders: Settled[], options: { dropIdempotencyKey: boolean }): Promise<void> {
     if (orders.length === 0) return;
@@ -46,7 +45,6 @@ export class OrderSettlement {
         quantity: o.quantity,
         idempotencyKey: o.idempotencyKey,
         dropIdempotencyKey: options.dropIdempotencyKey,
-        keepUserUnits: o.status === OrderStatus.Cancelled,
       })),
     );
     const done: string[] = [];
@@ -87,7 +85,8 @@ export class OrderSettlement {
 
   /**
    * Takes cancelled orders' units off their buyers' per-user totals in Redis, once their restores
-   * are answered (call it only for the orders whose restore became done now). Not retried: if it
+   * are answered, for orders whose stock went back at cancel time (cancelled by an earlier
+   * version; call it only for the orders whose restore became done now). Not retried: if it
    * fails, the totals stay too high (the buyer is refused early, never sold past the cap) until
    * the next rebuild takes them from MySQL.
    */

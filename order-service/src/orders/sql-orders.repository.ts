@@ -316,11 +316,12 @@ export class SqlOrdersRepository extends OrdersRepository {
   }
 
   async claimStockReleaseDue(lease: RelayLease, graceMs: number, limit: number): Promise<Order[]> {
+    // A cancelled order's give-back waits for its restore's answer (see OrdersService.cancel).
     const rows = await this.claim<OrderRow[]>(lease, [
       {
         sql: `SELECT ${ORDER_COLUMNS} FROM orders
               WHERE stock_release = 'DUE' AND updated_at <= NOW(3) - INTERVAL ? * 1000 MICROSECOND
-                AND ${LEASE_FREE}
+                AND (restore IS NULL OR restore = 'DONE') AND ${LEASE_FREE}
               LIMIT ?`,
         params: [graceMs, limit],
       },

@@ -407,28 +407,26 @@ describe(OrdersService.name, () => {
       return { ...built, changes: () => changes };
     }
 
-    it('cancels a PENDING order: Redis units back now, and a restore inventory-service decides on', async () => {
+    it('cancels a PENDING order: a restore inventory-service decides on, the Redis units kept until it answers', async () => {
       const order = storedOrder();
       const { service, settlement, changes } = cancelWith(order);
       await expect(service.cancel('7', order.id)).resolves.toMatchObject({ status: 'CANCELLED' });
       expect(changes()).toEqual([
         { id: order.id, status: 'CANCELLED', stockReleaseDue: true, restoreDue: true },
       ]);
-      // As CANCELLED: its units stay on the buyer's per-user total until the restore is answered.
-      expect(settlement.giveBack).toHaveBeenCalledWith(
-        [{ ...order, status: OrderStatus.Cancelled }],
-        { dropIdempotencyKey: false },
-      );
+      // Given back now, the units would be sold again before MySQL has them back (the restore's
+      // answer gives them back, see RestoreAnswers).
+      expect(settlement.giveBack).not.toHaveBeenCalled();
       // Whether the deduction happened or not, and whatever becomes of its answer.
       expect(settlement.sendRestores).toHaveBeenCalledWith([order]);
     });
 
-    it('cancels a CONFIRMED order: Redis units back and a restore for MySQL', async () => {
+    it('cancels a CONFIRMED order: a restore for MySQL, the Redis units kept until it is answered', async () => {
       const order = storedOrder({ status: OrderStatus.Confirmed });
       const { service, settlement, changes } = cancelWith(order);
       await service.cancel('7', order.id);
-      expect(changes()[0]).toMatchObject({ restoreDue: true });
-      expect(settlement.giveBack).toHaveBeenCalledTimes(1);
+      expect(changes()[0]).toMatchObject({ stockReleaseDue: true, restoreDue: true });
+      expect(settlement.giveBack).not.toHaveBeenCalled();
       expect(settlement.sendRestores).toHaveBeenCalledWith([order]);
     });
 
@@ -449,7 +447,7 @@ describe(OrdersService.name, () => {
           'ORDER_NOT_CANCELLABLE',
         );
         expect(changes()).toEqual([]);
-        expect(settlement.giveBack).not.toHaveBeenCalled();
+        expect(settlement.sendRestores).not.toHaveBeenCalled();
       },
     );
 

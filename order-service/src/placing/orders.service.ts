@@ -187,13 +187,18 @@ export class OrdersService {
   }
 
   /**
-   * PENDING or CONFIRMED -> CANCELLED with one locked, conditional change. Only the call that
-   * made the change gives the units back: to Redis now (once-only there too), and to MySQL
-   * through inventory-service, also now, whether or not the deduction is known to have happened:
-   * inventory-service is the one that knows. It restores a deducted order once, answers "nothing
-   * deducted" for a refused one, and records an order it has not seen yet as cancelled, so that
-   * its late request deducts nothing. The restore is resent until inventory-service answers. The
-   * answer does not wait for Kafka (only for MySQL and Redis), as placing an order does not.
+   * PENDING or CONFIRMED -> CANCELLED with one locked, conditional change, which makes both
+   * give-backs due. Only the call that made the change asks inventory-service to restore the
+   * units in MySQL, now, whether or not the deduction is known to have happened: inventory-service
+   * is the one that knows. It restores a deducted order once, answers "nothing deducted" for a
+   * refused one, and records an order it has not seen yet as cancelled, so that its late request
+   * deducts nothing. The restore is resent until inventory-service answers.
+   *
+   * The Redis units go back on that answer, not here (settling/restore-answers.ts): given back now,
+   * they would be sold again at once, and the new order's deduction could reach inventory-service
+   * before the restore and be refused for want of the very units this order still holds there
+   * (an accepted order FAILED). The answer does not wait for Kafka (only for MySQL), as placing an
+   * order does not.
    */
   async cancel(userId: string, orderId: string): Promise<Order> {
     const [before] = await this.orders.changeLocked([orderId], ([order]) => {
@@ -207,11 +212,6 @@ export class OrdersService {
     if (!canTransition(before.status, OrderStatus.Cancelled)) {
       throw OrdersErrors.orderNotCancellable(before.status);
     }
-    await this.settlement.bestEffort(`giving back cancelled order ${orderId}`, () =>
-      this.settlement.giveBack([{ ...before, status: OrderStatus.Cancelled }], {
-        dropIdempotencyKey: false,
-      }),
-    );
     // Not awaited: the row already says the restore is due, and the relay sends it if this send
     // fails. A cancel must not wait on Kafka: with the broker paused, each cancel held its buyer
     // for the client's whole timeout (the send's deadline is 30 s), and in the chaos run most

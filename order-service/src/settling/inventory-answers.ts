@@ -129,9 +129,9 @@ export function decide(order: Order, answer: InventoryResponse): OrderChange | u
         }
       : undefined;
   }
-  // Cancelled before the answer came: the deduction happened after all, so undo it in MySQL
-  // (its Redis units went back at cancel time). Only once: a cancel of a CONFIRMED order, or an
-  // earlier copy of this answer, already made the restore due.
+  // Cancelled before the answer came, by an earlier version that did not always ask for a
+  // restore: the deduction happened after all, so undo it in MySQL. Only once: a cancel of a
+  // CONFIRMED order, or an earlier copy of this answer, already made the restore due.
   if (order.status === OrderStatus.Cancelled && answer.success && order.restore === null) {
     return { id: order.id, restoreDue: true };
   }

@@ -18,7 +18,7 @@ function order(id: string, overrides: Partial<Order> = {}): Order {
     status: 'CANCELLED',
     failureReason: null,
     idempotencyKey: null,
-    stockRelease: 'DONE',
+    stockRelease: 'DUE',
     restore: 'SENT',
     createdAt: new Date(),
     updatedAt: new Date(),
@@ -46,6 +46,7 @@ function build(stored: Order[]) {
   const settlement = strictFake<OrderSettlement>('settlement', {
     restoresAnswered: (answered: string[]) =>
       Promise.resolve(answered.filter((id) => stored.find((o) => o.id === id)?.restore !== 'DONE')),
+    giveBack: () => Promise.resolve(),
     userUnitsBack: () => Promise.resolve(),
     bestEffort: (_what: string, effect: () => Promise<void>) => effect(),
   });
@@ -68,13 +69,24 @@ describe(RestoreAnswers.name, () => {
     expect(result).toEqual({ done: [ids[0], ids[1], ids[2]], mismatched: [] });
   });
 
-  it("takes the units off the buyer's Redis total only for restores done now", async () => {
+  it('gives the units back to Redis only for restores done now, once per order', async () => {
     const now = order(ids[0]);
     const before = order(ids[1], { restore: 'DONE' });
     const { restoreAnswers, settlement } = build([now, before]);
     await restoreAnswers.apply([answer(ids[0]), answer(ids[1]), answer(ids[0])]);
-    expect(settlement.userUnitsBack).toHaveBeenCalledTimes(1);
-    expect(settlement.userUnitsBack).toHaveBeenCalledWith([now]);
+    expect(settlement.giveBack).toHaveBeenCalledTimes(1);
+    expect(settlement.giveBack).toHaveBeenCalledWith([now], { dropIdempotencyKey: false });
+    expect(settlement.userUnitsBack).toHaveBeenCalledWith([]);
+  });
+
+  it("takes only the buyer's total back for an order whose stock went back at cancel time", async () => {
+    // Cancelled by an earlier version: its counter units went back at once, its buyer's units
+    // waited for this answer.
+    const earlier = order(ids[0], { stockRelease: 'DONE' });
+    const { restoreAnswers, settlement } = build([earlier]);
+    await restoreAnswers.apply([answer(ids[0])]);
+    expect(settlement.giveBack).toHaveBeenCalledWith([], { dropIdempotencyKey: false });
+    expect(settlement.userUnitsBack).toHaveBeenCalledWith([earlier]);
   });
 
   it('refuses an answer that differs from its order or names one that asked for no restore', async () => {

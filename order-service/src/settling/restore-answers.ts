@@ -16,10 +16,12 @@ export interface RestoreAnswersApplied {
 /**
  * Applies inventory-service's answers to restores (`inventory-restore-response`): the order's
  * restore becomes `DONE`, and the relay stops resending it. Whatever the outcome (restored, nothing
- * was deducted, product deleted), the stock of record is settled for that order. An answer whose
- * product or quantity differ from the order's, or for an order that asked for no restore, changes
- * nothing and is handed back to be dead-lettered. Answers for unknown orders and repeats are
- * ignored.
+ * was deducted, product deleted), the stock of record is settled for that order, so its units go
+ * back to Redis now, counter and buyer's total at once: not before (see OrdersService.cancel). An
+ * order cancelled by an earlier version, whose stock went back at cancel time, has only its
+ * buyer's total left to give back. An answer whose product or quantity differ from the order's,
+ * or for an order that asked for no restore, changes nothing and is handed back to be
+ * dead-lettered. Answers for unknown orders and repeats are ignored.
  */
 @Injectable()
 export class RestoreAnswers {
@@ -49,12 +51,21 @@ export class RestoreAnswers {
     }
     const done = await this.settlement.restoresAnswered(matching);
     // Only the answers that made the restore done now: once per order.
-    const cancelled = [...new Set(done)].flatMap((id) => {
+    const answered = [...new Set(done)].flatMap((id) => {
       const order = orders.get(id);
       return order && order.status === OrderStatus.Cancelled ? [order] : [];
     });
+    // Read before the restore became done; no give-back of a cancelled order runs before that
+    // (claimStockReleaseDue waits for it too), so DONE here means "given back at cancel time".
+    const givenBackEarlier = answered.filter((o) => o.stockRelease === 'DONE');
+    const toGiveBack = answered.filter((o) => o.stockRelease === 'DUE');
+    // If either fails, the order row says so and the relay finishes the give-back (the buyer's
+    // total alone is not retried: it stays too high, refusing early, until the next rebuild).
+    await this.settlement.bestEffort('giving back cancelled orders', () =>
+      this.settlement.giveBack(toGiveBack, { dropIdempotencyKey: false }),
+    );
     await this.settlement.bestEffort("taking cancelled orders off their buyers' totals", () =>
-      this.settlement.userUnitsBack(cancelled),
+      this.settlement.userUnitsBack(givenBackEarlier),
     );
     for (const { reason } of mismatched) this.logger.warn(`refused a restore answer: ${reason}`);
     if (done.length > 0) this.logger.debug(`restores answered: ${done.length}`);

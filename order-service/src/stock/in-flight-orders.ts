@@ -11,8 +11,10 @@ export interface InFlightOrder {
 
 /**
  * An order the reconciler must look at: `pending` (PENDING), `release-due` (its Redis units are
- * still to be given back), `restore-due` (cancelled and given back in Redis, its restore in MySQL
- * not yet confirmed by inventory-service).
+ * still to be given back: a FAILED order, an abandoned reservation, or a cancelled order, whose
+ * give-back waits for inventory-service to answer its restore), `restore-due` (cancelled by an
+ * earlier version, which gave its units back in Redis at once, its restore in MySQL not yet
+ * confirmed by inventory-service).
  */
 export interface UnsettledOrder extends InFlightOrder {
   kind: 'pending' | 'release-due' | 'restore-due';
@@ -50,9 +52,11 @@ export abstract class InFlightOrders {
 
   /**
    * Units each user holds of a product, for per-user caps, as the Redis totals count them:
-   * PENDING or CONFIRMED orders; FAILED ones whose Redis give-back is still due (it takes their
-   * units off the total when it runs); CANCELLED ones whose restore inventory-service has not
-   * answered yet (the answer takes them off, see release-user-units.lua).
+   * PENDING or CONFIRMED orders; FAILED or CANCELLED ones whose Redis give-back is still due (it
+   * takes their units off the total when it runs, and a cancelled order's runs only once
+   * inventory-service has answered its restore); CANCELLED ones whose stock went back at cancel
+   * time (an earlier version) and whose restore is not answered yet (the answer takes them off,
+   * see release-user-units.lua).
    */
   abstract heldByUser(productId: string): Promise<Map<string, number>>;
 
@@ -154,7 +158,7 @@ export class SqlInFlightOrders extends InFlightOrders {
       `SELECT user_id, SUM(quantity) AS units FROM orders
        WHERE product_id = ?
          AND (status IN ('PENDING', 'CONFIRMED')
-           OR (status = 'FAILED' AND stock_release = 'DUE')
+           OR (status IN ('FAILED', 'CANCELLED') AND stock_release = 'DUE')
            OR (status = 'CANCELLED' AND restore IN ('DUE', 'SENT')))
        GROUP BY user_id`,
       [productId],

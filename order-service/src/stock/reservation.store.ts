@@ -40,11 +40,6 @@ export interface ReleaseRequest {
   idempotencyKey: string | null;
   /** Forget the idempotency key too (the order was never recorded, so a retry may reuse it). */
   dropIdempotencyKey: boolean;
-  /**
-   * Leave the units on the buyer's per-user total (a cancelled order: they come off when
-   * inventory-service answers its restore, see {@link ReservationStore.releaseUserUnits}).
-   */
-  keepUserUnits?: boolean;
 }
 
 /** `released` now, `already` released before, `no-counter` (retry after the rebuild). */
@@ -173,7 +168,6 @@ export class ReservationStore implements OnModuleInit {
           r.quantity,
           RELEASE_GUARD_TTL_SECONDS,
           r.dropIdempotencyKey ? '1' : '0',
-          r.keepUserUnits ? '1' : '0',
         ],
       })),
     );
@@ -184,7 +178,9 @@ export class ReservationStore implements OnModuleInit {
 
   /**
    * Takes cancelled orders' units off their buyers' per-user totals (see
-   * release-user-units.lua); the caller makes it once per order. One round trip for the lot.
+   * release-user-units.lua), for orders whose stock went back to Redis before their restore was
+   * answered (cancelled by an earlier version); the caller makes it once per order. One round trip
+   * for the lot.
    */
   async releaseUserUnits(
     orders: { userId: string; productId: string; quantity: number }[],

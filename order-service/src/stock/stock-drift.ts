@@ -11,7 +11,7 @@ export interface CounterCheck {
   mysqlStock: number;
   /**
    * Units Redis has taken that MySQL has not (net: a cancelled order given back in Redis and not
-   * yet restored in MySQL counts negative).
+   * yet restored in MySQL, as an earlier version did, counts negative).
    */
   inFlight: number;
   /** Admin deltas in MySQL stock not yet applied to the counter (queued in redis_outbox). */
@@ -67,10 +67,11 @@ export interface ReconcileInputs {
  *
  * A trusted counter (present and ready) lists its reservations in the same Redis snapshot: each
  * has r = quantity. Among the other orders:
- * - a give-back due (read before the snapshot): r = quantity, or 0 if given back since; taking
- *   the quantity errs low;
- * - a cancelled order given back whose restore MySQL has not confirmed (read before the
- *   snapshot, so given back before it): r = 0, so its units MySQL still holds count;
+ * - a give-back due (read before the snapshot; a cancelled order's waits for its restore's
+ *   answer): r = quantity, or 0 if given back since; taking the quantity errs low;
+ * - a cancelled order given back whose restore MySQL has not confirmed (an earlier version gave
+ *   back at cancel time; read before the snapshot, so given back before it): r = 0, so its
+ *   units MySQL still holds count;
  * - any other order with ledger rows since inventory-service's mark (taken before the snapshot):
  *   reserved after the snapshot (a higher sequence) has r = 0, and its deduction, already in the
  *   stock read, is added back; otherwise r is taken as its quantity (exact for an order answered

@@ -7,9 +7,7 @@
 -- KEYS[4] released:{p}:<orderId>   the once-only guard (expires after ARGV[4] seconds)
 -- KEYS[5] idem:{p}:<userId>:<key>  (a placeholder when the order has no key)
 -- KEYS[6] stock-ready:{p}
--- ARGV: orderId, userId, quantity, guardTtlSeconds, dropIdempotencyKey ('1' | '0'),
---       keepUserUnits ('1': a cancelled order, whose units stay on the buyer's per-user total
---       until inventory-service answers its restore, see release-user-units.lua; '0' otherwise)
+-- ARGV: orderId, userId, quantity, guardTtlSeconds, dropIdempotencyKey ('1' | '0')
 --
 -- Replies 1 (given back now), 0 (given back before: nothing done) or -1 (the counter is missing
 -- or not rebuilt yet after Redis lost its data: nothing done; the caller retries once the counter
@@ -22,7 +20,7 @@ if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[4]) then
   return 0
 end
 redis.call('INCRBY', KEYS[1], ARGV[3])
-local held = ARGV[6] ~= '1' and redis.call('HGET', KEYS[3], ARGV[2])
+local held = redis.call('HGET', KEYS[3], ARGV[2])
 if held then
   local left = tonumber(held) - tonumber(ARGV[3])
   if left > 0 then

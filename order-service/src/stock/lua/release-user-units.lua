@@ -1,6 +1,9 @@
 -- Takes a cancelled order's units off its buyer's per-user total, once inventory-service has
 -- answered the order's restore (the units are then off the buyer's count at the stock of record
--- too: taken off earlier, a quick re-order would be accepted here and refused there).
+-- too: taken off earlier, a quick re-order would be accepted here and refused there). Only for
+-- orders an earlier version cancelled, which gave the stock back at cancel time and left the
+-- buyer's units for the answer; a cancelled order's give-back now waits for that answer and takes
+-- both off at once (release-stock.lua).
 -- Once-only by the caller: only the order change that records the restore as done calls it.
 -- KEYS[1] bought:{p}, KEYS[2] stock:{p}, KEYS[3] stock-ready:{p}
 -- ARGV: userId, quantity

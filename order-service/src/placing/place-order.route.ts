@@ -124,8 +124,7 @@ export class PlaceOrderRoute implements OnModuleInit {
    * returns nothing to let it go on to Nest. */
   async handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (request.method !== 'POST' || request.routeOptions.url !== PLACE_ORDER_ROUTE) return;
-    const refused = await this.gate.check(request, reply);
-    if (refused) return refused;
+    if (await this.gate.check(request, reply)) return reply;
 
     const token = bearerTokenOf(request.headers.authorization);
     if (!token) return;

@@ -22,7 +22,9 @@ async function appWithGate(options: { overloaded?: boolean } = {}) {
   });
   // As PlaceOrderRoute runs it: first thing in a preHandler of every route.
   const gate = new SoldOutGate(tokens, soldOut, inserts);
-  fastify.addHook('preHandler', (request, reply) => gate.check(request, reply));
+  fastify.addHook('preHandler', async (request, reply) =>
+    (await gate.check(request, reply)) ? reply : undefined,
+  );
   fastify.post('/api/orders', () => ({ reached: 'place' }));
   fastify.post('/api/orders/:id', () => ({ reached: 'other' }));
   // Over a socket (Fastify's inject needs CommonJS modules Jest cannot load here).

@@ -40,23 +40,28 @@ export class SoldOutGate {
     private readonly inserts: OrderInsertBatcher,
   ) {}
 
-  /** Answers 409 itself (returning the reply, as Fastify asks of async hooks that answer) or
-   * returns nothing to let the request go on. */
-  async check(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    if (request.method !== 'POST' || request.routeOptions.url !== PLACE_ORDER_ROUTE) return;
+  /**
+   * Answers 409 itself and resolves true, or resolves false to let the request go on. A boolean,
+   * not the reply: a Fastify reply is a thenable (it resolves, with nothing, once the response is
+   * written), so an `await` of a check that returned it read "nothing", and every refused request
+   * went on through the rate limit (two Redis round trips), `OrdersService.place` and the error
+   * filter, writing nothing more but paying for all of it.
+   */
+  async check(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    if (request.method !== 'POST' || request.routeOptions.url !== PLACE_ORDER_ROUTE) return false;
     // A numeric id (the original API's shape) is the product of its decimal string, as in the DTO.
     const productId = productIdFromJson(
       (request.body as { productId?: unknown } | null | undefined)?.productId,
     );
     // Only a product marked sold out is worth the token's verification (most of the gate's cost).
-    if (typeof productId !== 'string' || !this.soldOut.isSoldOut(productId)) return;
+    if (typeof productId !== 'string' || !this.soldOut.isSoldOut(productId)) return false;
     const token = bearerTokenOf(request.headers.authorization);
-    if (!token) return;
+    if (!token) return false;
     let userId: string;
     try {
       userId = (await this.tokens.verify(token)).sub;
     } catch {
-      return;
+      return false;
     }
     const hasIdempotencyKey = request.headers['idempotency-key'] !== undefined;
     if (
@@ -65,7 +70,8 @@ export class SoldOutGate {
         { backpressure: this.inserts, soldOut: this.soldOut },
       ) !== 'sold-out'
     )
-      return;
-    return reply.code(409).send({ ...this.refusal, requestId: request.id });
+      return false;
+    void reply.code(409).send({ ...this.refusal, requestId: request.id });
+    return true;
   }
 }

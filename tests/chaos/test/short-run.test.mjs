@@ -1,8 +1,7 @@
-// The short seeded chaos run of `npm test` (<= 3 min): every safety check must hold. The liveness
-// targets (measured on the services' own clock, load-generator stalls left out: livenessTable)
-// are asserted only with CHAOS_ASSERT_LIVENESS=1: they do not hold reliably yet (seed 7 once
-// stopped selling for 16 s after the stale-snapshot fault, until the Kafka pause that followed
-// ended: the stale counter was not rebuilt meanwhile). The report is printed either way.
+// The short seeded chaos run of `npm test` (<= 3 min): every safety check must hold, and every
+// liveness target (measured on the services' own clock, load-generator stalls left out:
+// livenessTable). CHAOS_ASSERT_LIVENESS=0 reports the liveness table without asserting it (for a
+// machine too slow or too busy to judge timing on). The report is printed either way.
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,7 @@ import { runChaos } from '../lib/run.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SEED = Number(process.env.CHAOS_SEED ?? 7);
-const ASSERT_LIVENESS = process.env.CHAOS_ASSERT_LIVENESS === '1';
+const ASSERT_LIVENESS = process.env.CHAOS_ASSERT_LIVENESS !== '0';
 
 describe(`short chaos run (seed ${SEED})`, () => {
   let result;
@@ -37,7 +36,7 @@ describe(`short chaos run (seed ${SEED})`, () => {
     expect(failed).toEqual([]);
   });
 
-  test(`liveness: a verdict per fault${ASSERT_LIVENESS ? ', every target met' : ' (targets asserted with CHAOS_ASSERT_LIVENESS=1)'}`, () => {
+  test(`liveness: a verdict per fault${ASSERT_LIVENESS ? ', every target met' : ' (not asserted: CHAOS_ASSERT_LIVENESS=0)'}`, () => {
     expect(result).toBeDefined();
     expect(result.liveness.map((r) => r.fault)).toEqual([
       'baseline (before the first fault)',

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compares every Redis stock counter with MySQL: expected counter = inventory-service's stock of
 // record minus the units Redis took and MySQL has not (reserved and not deducted, give-backs
-// due; plus units given back whose restore is pending) minus admin changes still queued. Prints counter, MySQL stock, in-flight units and drift per product; exits 1 when a
+// due, a cancelled order's until its restore is answered; plus units an earlier version gave back
+// whose restore is pending) minus admin changes still queued. Prints counter, MySQL stock, in-flight units and drift per product; exits 1 when a
 // counter drifts or is missing, 0 when all agree. Changes nothing (repair: init-redis-stock.js).
 //
 //   node scripts/check-redis-stock.js            (after `npm run build`; order-service's env)

@@ -243,8 +243,13 @@ describe('orders repository (real MariaDB)', () => {
         stockReleaseDue: true,
       },
     ]);
-    const mine = (await inFlight.findInFlight()).filter((o) => o.productId === product);
-    expect(mine.map((o) => o.id).sort()).toEqual([a.id, c.id].sort());
+    const mine = (await inFlight.findUnsettled()).filter((o) => o.productId === product);
+    expect(mine.map((o) => [o.id, o.kind]).sort()).toEqual(
+      [
+        [a.id, 'pending'],
+        [c.id, 'release-due'],
+      ].sort(),
+    );
     // a (PENDING) + b (CONFIRMED) + c (FAILED, its give-back still due: it takes its units off).
     expect(await inFlight.heldByUser(product)).toEqual(new Map([[String(nextUser), 9]]));
     expect(await inFlight.existing([a.id, randomUUID()])).toEqual(new Set([a.id]));
@@ -255,26 +260,39 @@ describe('orders repository (real MariaDB)', () => {
     expect(await inFlight.countPending()).toBeGreaterThanOrEqual(1);
   });
 
-  it("counts a cancelled order's units for its buyer until its restore is answered", async () => {
+  it("counts a cancelled order's units for its buyer until they are given back, after its restore's answer", async () => {
     const product = `T-repo-${randomUUID().slice(0, 8)}`;
-    const [kept, failed, cancelled, answered] = [1, 2, 4, 8].map((quantity) =>
-      newOrder({ productId: product, quantity }),
+    const [kept, failed, sent, answered, givenBack, earlier] = [1, 2, 4, 8, 16, 32].map(
+      (quantity) => newOrder({ productId: product, quantity }),
     );
-    await orders.insertMany([kept, failed, cancelled, answered]);
+    await orders.insertMany([kept, failed, sent, answered, givenBack, earlier]);
     await orders.changeLocked([kept.id], () => [{ id: kept.id, status: OrderStatus.Confirmed }]);
     await orders.changeLocked([failed.id], () => [
       { id: failed.id, status: OrderStatus.Failed, failureReason: 'X', stockReleaseDue: true },
     ]);
-    for (const order of [cancelled, answered]) {
+    for (const order of [sent, answered, givenBack, earlier]) {
       await orders.changeLocked([order.id], () => [
         { id: order.id, status: OrderStatus.Cancelled, stockReleaseDue: true, restoreDue: true },
       ]);
     }
-    await orders.markRestoreSent([cancelled.id, answered.id], 60_000);
-    await orders.markRestoreDone([answered.id]);
-    // The failed order's give-back happened: its units are off the Redis total.
-    await orders.markStockReleased([failed.id, cancelled.id, answered.id]);
-    expect(await inFlight.heldByUser(product)).toEqual(new Map([[String(nextUser), 1 + 4]]));
+    await orders.markRestoreSent([sent.id, answered.id, givenBack.id, earlier.id], 60_000);
+    await orders.markRestoreDone([answered.id, givenBack.id]);
+    // The failed order's give-back happened, and givenBack's after its answer: their units are off
+    // the Redis total. `earlier` was given back at cancel time by an earlier version, before its
+    // answer: its buyer's units come off on the answer.
+    await orders.markStockReleased([failed.id, givenBack.id, earlier.id]);
+    // kept (CONFIRMED), sent (not answered), answered (its give-back still due), earlier.
+    expect(await inFlight.heldByUser(product)).toEqual(
+      new Map([[String(nextUser), 1 + 4 + 8 + 32]]),
+    );
+    const unsettled = (await inFlight.findUnsettled()).filter((o) => o.productId === product);
+    expect(unsettled.map((o) => [o.quantity, o.kind]).sort()).toEqual(
+      [
+        [32, 'restore-due'],
+        [4, 'release-due'],
+        [8, 'release-due'],
+      ].sort(),
+    );
   });
 
   it('counts as recently placed only the PENDING orders created within the window', async () => {

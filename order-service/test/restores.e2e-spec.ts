@@ -17,6 +17,7 @@ import { AppModule } from '../src/app.module.js';
 import { loadOrderServiceConfig } from '../src/config.js';
 import { migrations } from '../src/database/migrations/index.js';
 import { SqlOrdersRepository } from '../src/orders/sql-orders.repository.js';
+import { StockCountersStore } from '../src/stock/stock-counters.store.js';
 import {
   bearer,
   infra,
@@ -293,8 +294,11 @@ describe('restores (e2e, real stack)', () => {
     await inventory.stop();
     await http().put(`/api/orders/${id}/cancel`).set('authorization', bearer(first)).expect(200);
     await eventually(async () => ((await restoreOf(id))?.restore === 'SENT' ? true : undefined));
-    // Not answered: MySQL may still hold the units, so Redis does too.
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // Not answered: MySQL may still hold the units, so Redis does too (the counter itself, not
+    // only the sold-out mark, which lapses within the loop).
+    const counter = () => app!.get(StockCountersStore).readCounter(productId);
+    for (let attempt = 0; attempt < 12; attempt++) {
+      expect(await counter()).toBe(0);
       const refused = await order(second, 1);
       expect({ status: refused.status, code: refused.body.code }).toEqual({
         status: 409,
@@ -315,6 +319,7 @@ describe('restores (e2e, real stack)', () => {
       200,
     );
     expect(await stockOf(productId)).toBe(2);
+    expect(await counter()).toBe(2);
     const again = await order(second, 2).expect(201);
     const settled = await eventually(async () => {
       const status = await statusOf(second, again.body.id as string);

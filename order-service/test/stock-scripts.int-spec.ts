@@ -350,7 +350,7 @@ describe.each(targets)('stock Lua scripts (real Redis: %s)', (_name, startTarget
         dropIdempotencyKey: false,
       };
       await redis.del(StockKeys.ready(p));
-      expect(await store.release([release])).toEqual(['no-counter']);
+      expect(await store.release([release])).toEqual(['not-ready']);
       await redis.del(StockKeys.stock(p));
       expect(await store.release([release])).toEqual(['no-counter']);
       expect(await redis.exists(StockKeys.released(p, r.orderId))).toBe(0);

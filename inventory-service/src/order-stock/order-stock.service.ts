@@ -119,8 +119,8 @@ export class OrderStockService {
    * Gives a cancelled order's units back to the stock of record, once per order, and only if its
    * deduction succeeded. A restore that arrives before the request records the order as cancelled,
    * so the late request deducts nothing. The Redis counter is not touched here: order-service gives
-   * the units back to Redis itself when it cancels (it owns the reservation), and doing it here too
-   * would count them twice.
+   * the units back to Redis itself when it reads the answer (it owns the reservation), and doing it
+   * here too would count them twice.
    *
    * After the commit every message is answered on `inventory-restore-response` from the record
    * (duplicates and repeats included: order-service resends a restore until it is answered, and a

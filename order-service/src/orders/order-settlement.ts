@@ -28,9 +28,10 @@ export class OrderSettlement {
 
   /**
    * Gives units back to Redis (to the counter and to the buyer's per-user total), once per order,
-   * and marks it done. An order whose counter is missing stays due (Redis lost its data: the
-   * rebuilt counter will count the units as unsold, and the give-back then happens) unless the
-   * catalogue is loaded, which means the product was deleted: there is nothing to give back to.
+   * and marks it done. An order whose counter is not ready (being rebuilt, or found stale) stays
+   * due: the rebuild counts its units as taken, and the give-back then happens. So does one whose
+   * counter is missing (Redis lost its data), unless the catalogue is loaded, which means the
+   * product was deleted: there is nothing to give back to.
    * A CANCELLED order is given back only once inventory-service has answered its restore (see
    * settling/restore-answers.ts): until then MySQL may still hold its units, and an order that took
    * them here would be refused there.
@@ -52,6 +53,8 @@ export class OrderSettlement {
     const missing: Settled[] = [];
     for (const [i, order] of orders.entries()) {
       const outcome = outcomes[i];
+      // Not ready (a rebuild is coming, which counts the units as taken): stays due, retried.
+      if (outcome === 'not-ready') continue;
       if (outcome === 'no-counter') {
         missing.push(order);
         continue;

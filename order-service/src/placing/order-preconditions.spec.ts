@@ -102,7 +102,9 @@ async function gateAnswer(c: Case): Promise<string> {
       return { send: () => reply };
     },
   } as unknown as FastifyReply;
-  await gate.check(request, reply);
+  const answered = await gate.check(request, reply);
+  // What the route reads to stop: it must say so exactly when the gate answered.
+  expect(answered).toBe(status === 409);
   return status === 409 ? 'refused' : 'passed';
 }
 

@@ -26,8 +26,9 @@ export const SWEEPER_LOCK_NAME = 'reservation-sweeper';
  * Gives back reservations nobody recorded: the service died (or MySQL failed) between the Redis
  * script and the insert. A reservation older than ORDER_RESERVATION_TIMEOUT_MS without an order
  * row is recorded as a FAILED order (INSERT IGNORE: if the hot path's insert lands first, the
- * order simply goes on) and its units go back; reservations of orders already settled are
- * forgotten.
+ * order simply goes on) and its units go back; reservations of orders no longer PENDING are
+ * forgotten (their rows speak for them: a cancelled order's give-back is due until its restore is
+ * answered).
  *
  * With N instances, one sweeps at a time: a sweep runs under a fenced lock in Redis
  * ({@link SWEEPER_LOCK}), and confirms it still holds it (token checked, lease extended) right

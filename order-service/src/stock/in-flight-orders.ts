@@ -28,13 +28,6 @@ export abstract class InFlightOrders {
   /** The reservation sequence each of `ids` recorded (null: none recorded; absent: no row). */
   abstract sequencesOf(ids: string[]): Promise<Map<string, number | null>>;
 
-  /**
-   * Orders whose units are taken in Redis but not applied in MySQL: PENDING ones (whether or not
-   * inventory already applied them: counting them errs on the low side) and those whose Redis
-   * give-back is still due.
-   */
-  abstract findInFlight(): Promise<InFlightOrder[]>;
-
   /** Which of `ids` have an order row. */
   abstract existing(ids: string[]): Promise<Set<string>>;
 
@@ -72,15 +65,6 @@ export abstract class InFlightOrders {
 export class SqlInFlightOrders extends InFlightOrders {
   constructor(@InjectDataSource() private readonly db: DataSource) {
     super();
-  }
-
-  async findInFlight(): Promise<InFlightOrder[]> {
-    const rows = await this.db.query<{ id: string; product_id: string; quantity: number }[]>(
-      `SELECT id, product_id, quantity FROM orders WHERE status = 'PENDING'
-       UNION
-       SELECT id, product_id, quantity FROM orders WHERE stock_release = 'DUE'`,
-    );
-    return rows.map((r) => ({ id: r.id, productId: r.product_id, quantity: Number(r.quantity) }));
   }
 
   async findUnsettled(): Promise<UnsettledOrder[]> {

@@ -42,8 +42,11 @@ export interface ReleaseRequest {
   dropIdempotencyKey: boolean;
 }
 
-/** `released` now, `already` released before, `no-counter` (retry after the rebuild). */
-export type ReleaseOutcome = 'released' | 'already' | 'no-counter';
+/**
+ * `released` now, `already` released before, `no-counter` (missing: retry after the rebuild, or
+ * the product is gone) or `not-ready` (being rebuilt or found stale: retry after the rebuild).
+ */
+export type ReleaseOutcome = 'released' | 'already' | 'no-counter' | 'not-ready';
 
 /** A reservation entry: the order's units are taken in Redis and not yet settled. */
 export interface Reservation {
@@ -172,7 +175,13 @@ export class ReservationStore implements OnModuleInit {
       })),
     );
     return replies.map((reply) =>
-      reply === 1 ? 'released' : reply === 0 ? 'already' : 'no-counter',
+      reply === 1
+        ? 'released'
+        : reply === 0
+          ? 'already'
+          : reply === -1
+            ? 'no-counter'
+            : 'not-ready',
     );
   }
 
@@ -199,7 +208,11 @@ export class ReservationStore implements OnModuleInit {
     );
   }
 
-  /** Forgets settled reservations (their units stay taken): confirmed or already given back. */
+  /**
+   * Forgets reservations whose order row now speaks for them (their units stay taken): confirmed,
+   * already given back, or cancelled and waiting for its restore's answer (the row's give-back is
+   * due: the reconciler counts it from there).
+   */
   async dropReservations(orders: { orderId: string; productId: string }[]): Promise<void> {
     if (orders.length === 0) return;
     const byProduct = new Map<string, string[]>();

@@ -45,7 +45,11 @@ export class SoldOutMarks implements OnApplicationBootstrap, OnApplicationShutdo
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, productId: string) => this.clear(productId));
     // Messages sent while disconnected are lost: forget every mark when (re)subscribed.
-    subscriber.on('ready', () => this.marks.clear());
+    subscriber.on('ready', () => {
+      this.marks.clear();
+      // A check in flight may have read the counter before the lost message: not to be trusted.
+      this.checking.clear();
+    });
     subscriber.on('error', (error: Error) =>
       this.logger.debug(`stock-changed subscriber: ${error.message}`),
     );

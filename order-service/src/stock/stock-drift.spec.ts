@@ -158,6 +158,32 @@ describe(checkCounters.name, () => {
       expect(result).toMatchObject({ inFlight: 2, expected: 98, drift: 0 });
     });
 
+    it('counts a cancelled order waiting for its restore as taken in Redis, and in MySQL as the ledger says', () => {
+      // o1 (3) confirmed then cancelled: deducted, reservation forgotten, Redis keeps its units
+      // until the restore is answered. Redis 97 and MySQL 97 agree.
+      const [confirmed] = check({
+        mysqlStock: new Map([['A', 97]]),
+        snapshots: [snapshot('A', 97)],
+        unsettled: [unsettled('o1', 3, 'release-due')],
+        movements: [deducted('o1', 3)],
+      });
+      expect(confirmed).toMatchObject({ inFlight: 0, expected: 97, drift: 0 });
+      // o2 (2) cancelled while PENDING, never deducted, its reservation still listed.
+      const [pending] = check({
+        snapshots: [snapshot('A', 98, [reservation('o2', 2)])],
+        unsettled: [unsettled('o2', 2, 'release-due')],
+      });
+      expect(pending).toMatchObject({ inFlight: 2, expected: 98, drift: 0 });
+      // o3 (4) cancelled while PENDING after inventory deducted it: the same as confirmed.
+      const [deductedPending] = check({
+        mysqlStock: new Map([['A', 96]]),
+        snapshots: [snapshot('A', 96, [reservation('o3', 4)])],
+        unsettled: [unsettled('o3', 4, 'release-due')],
+        movements: [deducted('o3', 4)],
+      });
+      expect(deductedPending).toMatchObject({ inFlight: 0, expected: 96, drift: 0 });
+    });
+
     it('ignores PENDING orders without a reservation (answered between the two reads)', () => {
       const [result] = check({
         snapshots: [snapshot('A', 100)],

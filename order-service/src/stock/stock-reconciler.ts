@@ -84,13 +84,13 @@ export const SEQUENCE_GAP = 1_000_000;
 
 /**
  * The reconciler lock's lease, renewed every third of it while a pass runs (a rebuild may wait
- * several seconds for PENDING orders). Short, so that an instance killed mid-pass, or a lock key
- * brought back by a Redis restored from an older snapshot (no instance holds it), holds up the
- * rebuild of a lost or stale Redis for at most this long: within the 5 s that sales may stop after
- * a Redis loss, with the rebuild's own second of grace. A holder whose event loop stalls for two
- * thirds of it loses the lock; its writes are then refused by the fence, and the pass is retried.
+ * several seconds for PENDING orders). Short, so that an instance killed mid-pass holds up the
+ * rebuild of a lost or stale Redis on the other instances for seconds, not a minute. Not shorter:
+ * a holder whose event loop stalls past it keeps going, and of its writes only the repairs are
+ * fenced (adjust-counter.lua); resets and rebuilds are compare-and-set on the counter or
+ * create-if-missing, which another pass's writes make fail but do not always catch.
  */
-const LOCK_TTL_MS = 3_000;
+const LOCK_TTL_MS = 6_000;
 /** Longest wait for PENDING orders to be answered before counters are rebuilt. */
 const DRAIN_WAIT_MS = 5_000;
 /**

@@ -79,12 +79,18 @@ export class ChaosRedis {
   /**
    * FLUSHALL, then RESTORE every key of `snapshot`, in one MULTI/EXEC: clients see Redis jump from
    * now to the old state at once, as after a restart from an older RDB/AOF or a failover to a
-   * lagging replica (never a half-restored keyspace).
+   * lagging replica (never a half-restored keyspace). Expiry times are absolute, as RDB, AOF and
+   * replication keep them: a key whose time to live ran out since the snapshot is not brought back
+   * (a lock held then has expired now), the others keep what is left of it.
    */
   async restore(snapshot) {
+    const elapsed = Date.now() - snapshot.takenAt;
     const tx = this.client.multi();
     tx.flushall();
-    for (const e of snapshot.entries) tx.restore(e.key, e.ttl, e.dump, 'REPLACE');
+    for (const e of snapshot.entries) {
+      if (e.ttl > 0 && e.ttl <= elapsed) continue;
+      tx.restore(e.key, e.ttl > 0 ? e.ttl - elapsed : 0, e.dump, 'REPLACE');
+    }
     const results = await tx.exec();
     const failed = (results ?? []).filter(([error]) => error);
     if (!results || failed.length > 0)

@@ -9,11 +9,15 @@
 -- KEYS[6] stock-ready:{p}
 -- ARGV: orderId, userId, quantity, guardTtlSeconds, dropIdempotencyKey ('1' | '0')
 --
--- Replies 1 (given back now), 0 (given back before: nothing done) or -1 (the counter is missing
--- or not rebuilt yet after Redis lost its data: nothing done; the caller retries once the counter
--- is rebuilt, which counts this order's units as still taken until they are given back).
-if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[6]) == 0 then
+-- Replies 1 (given back now), 0 (given back before: nothing done), -1 (the counter is missing:
+-- Redis lost its data, or the product was deleted) or -2 (the counter is not ready: being rebuilt,
+-- or found stale). For -1 and -2 nothing is done; the caller retries once the counter is rebuilt,
+-- which counts this order's units as still taken until they are given back.
+if redis.call('EXISTS', KEYS[1]) == 0 then
   return -1
+end
+if redis.call('EXISTS', KEYS[6]) == 0 then
+  return -2
 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 if not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[4]) then

@@ -245,7 +245,10 @@ export function auditSale(facts: SaleFacts): SaleAudit {
   // Quiet: nothing in flight. Only then must Redis agree with MySQL.
   const pending = byStatus.PENDING.orders;
   const releasesDue = facts.orders.filter((o) => o.stockRelease === 'DUE').length;
-  const restoresDue = facts.orders.filter((o) => o.restore === 'DUE').length;
+  // Sent and not yet answered counts too: until the answer, MySQL may not have the units back.
+  const restoresDue = facts.orders.filter(
+    (o) => o.restore === 'DUE' || o.restore === 'SENT',
+  ).length;
   const quiet = pending === 0 && releasesDue === 0 && restoresDue === 0;
   if (!quiet) {
     breach(

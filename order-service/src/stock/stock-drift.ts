@@ -39,8 +39,9 @@ export interface ReconcileInputs {
   /** Unsettled orders, read before the Redis snapshot. */
   unsettled: UnsettledOrder[];
   /**
-   * Unsettled orders read again after inventory-service's snapshot (only while the counters are
-   * not loaded: orders reserved just before Redis lost its data may be recorded late).
+   * Unsettled orders read again after inventory-service's snapshot (only while some counter is
+   * not to be trusted: orders reserved just before Redis lost its data, or went back in time, may
+   * be recorded late, and a reservation nobody recorded may be recorded by the sweeper meanwhile).
    */
   lateUnsettled?: InFlightOrder[];
   /** Ids of reservations that have an order row (any status). */

@@ -37,6 +37,10 @@ function build(options: {
   loaded: boolean;
   snapshot: Partial<StockSnapshot>;
   unsettled?: UnsettledOrder[];
+  /** What a second read of the unsettled orders finds (default: the same as the first). */
+  lateUnsettled?: UnsettledOrder[];
+  /** Reservation ids that have an order row. */
+  existing?: string[];
   movements?: OrderMovement[];
   /** The drift memory in "Redis", shared by the reconcilers built on it. */
   memory?: { value: DriftMemory };
@@ -79,9 +83,18 @@ function build(options: {
     markCatalogueLoaded: () => Promise.resolve(),
   });
   const orders = strictFake<InFlightOrders>('orders', {
-    findUnsettled: () => Promise.resolve(options.unsettled ?? []),
+    findUnsettled: (() => {
+      let reads = 0;
+      return () =>
+        Promise.resolve(
+          reads++ === 0
+            ? (options.unsettled ?? [])
+            : (options.lateUnsettled ?? options.unsettled ?? []),
+        );
+    })(),
     sequencesOf: () => Promise.resolve(new Map<string, number | null>()),
-    existing: () => Promise.resolve(new Set<string>()),
+    existing: (ids: string[]) =>
+      Promise.resolve(new Set(ids.filter((id) => (options.existing ?? []).includes(id)))),
     heldByUser: () => Promise.resolve(new Map([['7', 2]])),
     changedRecently: () => Promise.resolve(options.busy ?? false),
     countPending: () => Promise.resolve(0),
@@ -204,6 +217,24 @@ describe(StockReconciler.name, () => {
     const { reconciler, store } = build({ loaded: true, snapshot: { counter: 50, ready: false } });
     expect((await reconciler.pass('periodic', 1))[0]?.action).toBe('repaired');
     expect(store.resetProduct).toHaveBeenCalledWith('A', 50, 50, new Map(), null);
+  });
+
+  it('counts a reservation recorded between its reads when it resets a counter not ready', async () => {
+    // A new product (loaded catalogue, counter not ready yet) with 2 units reserved by a request
+    // that died: the sweeper records the FAILED order right after the first read of the unsettled
+    // orders. Its units are still taken in Redis and its give-back is due: 50 - 2.
+    const { reconciler, store } = build({
+      loaded: true,
+      snapshot: { counter: 48, ready: false, reservations: [reservation('o1', 2)] },
+      unsettled: [],
+      existing: ['o1'],
+      lateUnsettled: [{ id: 'o1', productId: 'A', quantity: 2, kind: 'release-due' }],
+    });
+    expect((await reconciler.pass('periodic', 1))[0]).toMatchObject({
+      expected: 48,
+      action: 'repaired',
+    });
+    expect(store.resetProduct).toHaveBeenCalledWith('A', 48, 48, new Map(), null);
   });
 
   it('resets a stale counter from MySQL: counter, per-user totals (default cap) and a sequence above the recorded ones', async () => {
